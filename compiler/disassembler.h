@@ -1,0 +1,23 @@
+// compiler/disassembler.h — a Module back to .pasm text that reassembles to
+// the same module; also single instructions for traces.
+#pragma once
+
+#include <cstdint>
+#include <string>
+
+#include "compiler/module.h"
+
+namespace poolvm {
+
+// The whole module as valid .pasm: pools, globals, externs, functions with
+// parameter and local names (or generated ones), labels (named, or L<pc>).
+std::string disassemble(const Module& m);
+
+// One instruction as source text, e.g. "load n", "push \"a\\n\"", "jz recur",
+// "call fib", "pool_malloc node".
+std::string format_instruction(const Module& m, uint32_t pc);
+
+// A constant as a .pasm literal (strings quoted and escaped, floats that read back exactly).
+std::string format_constant(const Constant& c);
+
+}  // namespace poolvm

@@ -1,0 +1,68 @@
+// compiler/module.h — a loaded program: pools, globals, externs, constants,
+// functions and their code, plus the debug information (line table, local
+// and label names) that errors, traces and the disassembler use.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "compiler/opcodes.h"
+#include "runtime/pool_set.h"
+
+namespace poolvm {
+
+struct Constant {
+  enum class Kind : uint8_t { Nil, Bool, Int, Float, Str } kind = Kind::Nil;
+  bool b = false;
+  int64_t i = 0;
+  double f = 0;
+  std::string s;
+  bool operator==(const Constant&) const = default;
+};
+
+struct Function {
+  std::string name;
+  uint32_t arity = 0;
+  uint32_t num_locals = 0;               // parameters included
+  std::vector<std::string> local_names;  // empty or num_locals names
+  uint32_t start = 0;                    // code range [start, end) in Module::code
+  uint32_t end = 0;
+  uint32_t max_stack = 0;  // filled by the verifier
+  uint32_t line = 0;       // line of `.func`, 0 if unknown
+};
+
+struct Extern {
+  std::string name;
+  uint32_t arity = 0;
+};
+
+struct Label {
+  uint32_t pc;  // absolute code index
+  std::string name;
+};
+
+struct Module {
+  std::string source_name;          // for messages: "prog.pasm"
+  std::vector<PoolConfig> pools;    // [0..2] = cons, str, frame; then record pools
+  std::vector<bool> pool_declared;  // per pool: a .pool directive named it
+  std::vector<std::string> globals;
+  std::vector<Extern> externs;
+  std::vector<Constant> constants;
+  std::vector<Function> functions;
+  std::vector<Instr> code;
+  std::vector<uint32_t> lines;  // source line per instruction; empty when stripped
+  std::vector<Label> labels;    // optional names of jump targets, sorted by pc
+  int32_t main = -1;            // index of `main`, filled by the verifier
+
+  // Source line of instruction pc, or 0 when unknown.
+  uint32_t line_at(uint32_t pc) const { return pc < lines.size() ? lines[pc] : 0; }
+  // Index of the function whose code holds pc, or -1.
+  int function_at(uint32_t pc) const;
+  int find_function(std::string_view name) const;
+};
+
+// A module with just the built-in pools at their defaults.
+Module empty_module(std::string source_name);
+
+}  // namespace poolvm

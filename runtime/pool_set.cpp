@@ -1,0 +1,83 @@
+// runtime/pool_set.cpp — reserving and carving the pools' memory.
+#include "runtime/pool_set.h"
+
+#include <cstdlib>
+#include <fmt/format.h>
+
+#include "runtime/value.h"
+
+namespace poolvm {
+
+std::vector<PoolConfig> default_pool_configs() {
+  return {
+      {"cons", PoolKind::Cons, 2, kDefaultConsBlocks},
+      {"str", PoolKind::Str, kDefaultStrBytes, kDefaultStrBlocks},
+      {"frame", PoolKind::Frame, kDefaultFrameSlots, kDefaultFrameBlocks},
+  };
+}
+
+size_t pool_stride(const PoolConfig& c) {
+  switch (c.kind) {
+    case PoolKind::Str:
+      return sizeof(StrBlockHeader) + ((static_cast<size_t>(c.size) + 7) & ~size_t{7});
+    case PoolKind::Frame:
+      return kFrameHeaderBytes + static_cast<size_t>(c.size) * sizeof(Value);
+    case PoolKind::Cons:
+    case PoolKind::Record:
+      return static_cast<size_t>(c.size == 0 ? 1 : c.size) * sizeof(Value);
+  }
+  return 0;
+}
+
+size_t PoolSet::bytes_needed(const std::vector<PoolConfig>& configs) {
+  size_t total = 0;
+  for (const auto& c : configs) total += Pool::bytes_needed(c.blocks, pool_stride(c));
+  return total;
+}
+
+PoolSet::PoolSet(std::vector<PoolConfig> configs, std::span<std::byte> host)
+    : configs_(std::move(configs)) {
+  bytes_ = bytes_needed(configs_);
+  if (host.empty()) {
+    // Large requests are served by fresh mappings: pages stay untouched until used.
+    memory_ = static_cast<std::byte*>(std::aligned_alloc(64, bytes_ == 0 ? 64 : bytes_));
+    if (memory_ == nullptr)
+      throw PoolSetError(fmt::format("cannot reserve {} bytes for the pools", bytes_));
+    owned_ = true;
+  } else {
+    auto addr = reinterpret_cast<uintptr_t>(host.data());
+    size_t skip = (64 - addr % 64) % 64;
+    if (host.size() < skip + bytes_)
+      throw PoolSetError(fmt::format("host memory too small for the pools: {} bytes needed, {} given",
+                                     bytes_ + 63, host.size()));
+    memory_ = host.data() + skip;
+  }
+  pools_.resize(configs_.size());
+  std::byte* p = memory_;
+  for (size_t i = 0; i < configs_.size(); ++i) {
+    const auto& c = configs_[i];
+    size_t stride = pool_stride(c);
+    uint32_t block_bytes = c.kind == PoolKind::Str ? c.size
+                           : c.kind == PoolKind::Frame
+                               ? static_cast<uint32_t>(c.size * sizeof(Value))
+                               : static_cast<uint32_t>(stride);
+    pools_[i].init(c.name, c.blocks, stride, block_bytes, c.kind != PoolKind::Frame, p);
+    p += Pool::bytes_needed(c.blocks, stride);
+  }
+}
+
+PoolSet::~PoolSet() {
+  if (owned_) std::free(memory_);
+}
+
+int PoolSet::find(std::string_view name) const {
+  for (size_t i = 0; i < configs_.size(); ++i)
+    if (configs_[i].name == name) return static_cast<int>(i);
+  return -1;
+}
+
+void PoolSet::clear() {
+  for (auto& p : pools_) p.clear();
+}
+
+}  // namespace poolvm

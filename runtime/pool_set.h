@@ -1,0 +1,85 @@
+// runtime/pool_set.h — the pools of one VM: the built-ins (cons, str, frame)
+// and the program's record pools, reserved together in one region that is
+// either taken from the system once or supplied by the host.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <span>
+#include <stdexcept>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "runtime/pool.h"
+
+namespace poolvm {
+
+enum class PoolKind : uint8_t { Cons, Str, Frame, Record };
+
+struct PoolConfig {
+  std::string name;
+  PoolKind kind = PoolKind::Record;
+  uint32_t size = 0;    // slots per block (cons: 2, frame, records) or text bytes (str)
+  uint32_t blocks = 0;  // capacity
+};
+
+inline constexpr uint32_t kDefaultConsBlocks = 262144;
+inline constexpr uint32_t kDefaultStrBytes = 32;
+inline constexpr uint32_t kDefaultStrBlocks = 65536;
+inline constexpr uint32_t kDefaultFrameSlots = 32;
+inline constexpr uint32_t kDefaultFrameBlocks = 4096;
+inline constexpr uint32_t kMaxSlots = 16777216;  // spec §3
+
+// A frame block is this header (owned by the interpreter) followed by its slots.
+inline constexpr size_t kFrameHeaderBytes = 32;
+// A str block is this header (next block, string length) followed by its text.
+struct StrBlockHeader {
+  uint32_t next;  // next block of the chain, or Pool::kNoBlock
+  uint32_t len;   // whole string's length; meaningful in the first block only
+};
+static_assert(sizeof(StrBlockHeader) == 8);
+
+// The three built-ins with the spec's default sizes, in id order.
+std::vector<PoolConfig> default_pool_configs();
+
+// Bytes of one block in memory, bookkeeping headers included.
+size_t pool_stride(const PoolConfig& c);
+
+struct PoolSetError : std::runtime_error {
+  using std::runtime_error::runtime_error;
+};
+
+class PoolSet {
+ public:
+  // Bytes a PoolSet with these pools needs (for a host-supplied buffer).
+  static size_t bytes_needed(const std::vector<PoolConfig>& configs);
+
+  // configs[0..2] must be cons, str, frame. With an empty `host` the memory is
+  // reserved from the system (untouched until used); otherwise it lives in
+  // `host`. Throws PoolSetError when the memory cannot be had.
+  explicit PoolSet(std::vector<PoolConfig> configs, std::span<std::byte> host = {});
+  ~PoolSet();
+  PoolSet(const PoolSet&) = delete;
+  PoolSet& operator=(const PoolSet&) = delete;
+
+  Pool& operator[](uint16_t id) { return pools_[id]; }
+  const Pool& operator[](uint16_t id) const { return pools_[id]; }
+  uint16_t size() const { return static_cast<uint16_t>(pools_.size()); }
+  const PoolConfig& config(uint16_t id) const { return configs_[id]; }
+  // Pool id by name, or -1.
+  int find(std::string_view name) const;
+  size_t reserved_bytes() const { return bytes_; }
+
+  // Every pool back to empty, counters zeroed.
+  void clear();
+
+ private:
+  std::vector<PoolConfig> configs_;
+  std::vector<Pool> pools_;
+  std::byte* memory_ = nullptr;
+  size_t bytes_ = 0;
+  bool owned_ = false;
+};
+
+}  // namespace poolvm
