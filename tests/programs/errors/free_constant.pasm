@@ -1,0 +1,7 @@
+; exit: 70
+.func main
+    push "literal"
+    pool_free
+    push 0
+    ret
+.end

@@ -1,0 +1,153 @@
+// vm/cli/main.cpp — the `poolvm` command line (spec §8), a client of the
+// public API only. Exit statuses follow spec §6: 64 usage, 65 invalid
+// program, 66 unreadable input, 70 runtime error.
+#include <cerrno>
+#include <cstdio>
+#include <cstring>
+#include <fstream>
+#include <iterator>
+#include <optional>
+#include <sstream>
+#include <string>
+#include <vector>
+
+#include <CLI/CLI.hpp>
+#include <fmt/format.h>
+
+#include "poolvm/poolvm.h"
+
+namespace {
+
+std::optional<std::string> read_file(const std::string& path, std::string& why) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) {
+    why = std::strerror(errno);
+    return std::nullopt;
+  }
+  std::ostringstream ss;
+  ss << in.rdbuf();
+  if (in.bad()) {
+    why = "read error";
+    return std::nullopt;
+  }
+  return ss.str();
+}
+
+// Parses "NAME=BLOCKS".
+bool parse_pool(const std::string& spec, poolvm::PoolOverride& out) {
+  auto eq = spec.find('=');
+  if (eq == std::string::npos || eq == 0 || eq + 1 == spec.size()) return false;
+  const std::string digits = spec.substr(eq + 1);
+  if (digits.find_first_not_of("0123456789") != std::string::npos || digits.size() > 10) return false;
+  uint64_t n = std::stoull(digits);
+  if (n > 0xFFFFFFFEull) return false;
+  out = {spec.substr(0, eq), static_cast<uint32_t>(n)};
+  return true;
+}
+
+// Everything after the program file belongs to the program, even "-x", so
+// the command line is split there before CLI11 sees it. Whether an option
+// takes a value is asked of CLI11 itself, so this needs no option list.
+size_t program_args_start(CLI::App& run, const std::vector<std::string>& args, size_t from) {
+  for (size_t i = from; i < args.size(); ++i) {
+    const std::string& a = args[i];
+    if (a == "--") return i + 2 <= args.size() ? i + 2 : args.size();
+    if (a.size() > 1 && a[0] == '-') {
+      if (a.find('=') != std::string::npos) continue;
+      const CLI::Option* opt = run.get_option_no_throw(a);
+      if (opt != nullptr && opt->get_type_size_min() > 0) ++i;
+      continue;
+    }
+    return i + 1;  // args[i] is FILE
+  }
+  return args.size();
+}
+
+int load(poolvm::Vm& vm, const std::string& path) {
+  std::string why;
+  auto text = read_file(path, why);
+  if (!text) {
+    fmt::print(stderr, "poolvm: cannot read '{}': {}\n", path, why);
+    return poolvm::kExitNoInput;
+  }
+  if (!vm.load_source(*text, path)) {
+    fmt::print(stderr, "{}", vm.diagnostics_text());
+    for (const auto& d : vm.diagnostics())
+      if (d.config_error) return poolvm::kExitUsage;
+    return poolvm::kExitInvalidProgram;
+  }
+  return 0;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  CLI::App app{"poolvm: a stack-based bytecode VM whose memory is fixed-size pools", "poolvm"};
+  app.set_version_flag("--version", std::string(poolvm::version()));
+  app.require_subcommand(1);
+
+  std::string file;
+  std::vector<std::string> pool_specs;
+  uint64_t max_steps = 0;
+  uint32_t stack = 65536;
+
+  CLI::App* run = app.add_subcommand("run", "run a .pasm program");
+  run->add_option("FILE", file, "program to run (.pasm)")->required();
+  run->add_option("--pool", pool_specs, "override a pool's capacity: NAME=BLOCKS (repeatable)")
+      ->type_name("NAME=BLOCKS");
+  run->add_option("--max-steps", max_steps, "stop with a runtime error after N instructions")
+      ->type_name("N")
+      ->check(CLI::Range(uint64_t{1}, UINT64_MAX));
+  run->add_option("--stack", stack, "operand stack size in values")
+      ->type_name("N")
+      ->check(CLI::Range(uint32_t{1}, uint32_t{1} << 28));
+  run->footer("Everything after FILE is passed to the program (argc/argv).");
+
+  CLI::App* check = app.add_subcommand("check", "assemble and verify a program; run nothing");
+  check->add_option("FILE", file, "program to check")->required();
+
+  std::vector<std::string> args(argv + 1, argv + argc);
+  std::vector<std::string> program_args;
+  for (size_t i = 0; i < args.size(); ++i) {
+    if (args[i] == "run") {
+      size_t start = program_args_start(*run, args, i + 1);
+      program_args.assign(args.begin() + static_cast<long>(start), args.end());
+      args.resize(start);
+      break;
+    }
+    if (args[i].empty() || args[i][0] != '-') break;
+  }
+
+  try {
+    std::vector<std::string> reversed(args.rbegin(), args.rend());
+    app.parse(reversed);
+  } catch (const CLI::CallForHelp& e) {
+    return app.exit(e);
+  } catch (const CLI::CallForVersion& e) {
+    return app.exit(e);
+  } catch (const CLI::ParseError& e) {
+    app.exit(e);
+    return poolvm::kExitUsage;
+  }
+
+  poolvm::Config config;
+  for (const auto& spec : pool_specs) {
+    poolvm::PoolOverride o;
+    if (!parse_pool(spec, o)) {
+      fmt::print(stderr, "poolvm: --pool expects NAME=BLOCKS (BLOCKS from 0 to 4294967294), got '{}'\n", spec);
+      return poolvm::kExitUsage;
+    }
+    config.pools.push_back(o);
+  }
+  config.max_steps = max_steps;
+  config.stack_values = stack;
+
+  poolvm::Vm vm(config);
+  if (int status = load(vm, file); status != 0) return status;
+  if (check->parsed()) return 0;
+
+  poolvm::RunResult result = vm.run_main(program_args);
+  std::fflush(stdout);
+  if (result.error) fmt::print(stderr, "{}", result.error->text());
+  return result.exit_status;
+}

@@ -1,0 +1,714 @@
+// vm/interpreter.cpp — the dispatch loop. It trusts the verifier: operands
+// are in range, stack heights are proven, so no instruction checks bounds or
+// decodes operands; only the dynamic facts (types, liveness of references,
+// pool exhaustion) are checked. pc, sp and the frame's locals live in locals
+// of execute_loop. Computed goto on GCC/Clang, a switch elsewhere. The loop is
+// instantiated twice: without and with step counting, so --max-steps costs
+// nothing when it is off.
+#include <cmath>
+#include <cstring>
+
+#include "compiler/opcodes.h"
+#include "vm/machine.h"
+
+#if defined(__GNUC__) || defined(__clang__)
+#define POOLVM_COMPUTED_GOTO 1
+#else
+#define POOLVM_COMPUTED_GOTO 0
+#endif
+
+namespace poolvm {
+
+namespace {
+
+struct Failure {
+  const Instr* pc = nullptr;
+  FrameHeader* frame = nullptr;
+  Fault fault;
+};
+
+std::string operand_types(const Value& a, const Value& b) {
+  return fmt::format("{} and {}", tag_name(a.tag), tag_name(b.tag));
+}
+
+// Integer division and remainder with the spec's edge cases.
+inline int64_t int_div(int64_t a, int64_t b) {
+  if (b == -1) return static_cast<int64_t>(0 - static_cast<uint64_t>(a));
+  return a / b;
+}
+inline int64_t int_mod(int64_t a, int64_t b) { return b == -1 ? 0 : a % b; }
+
+}  // namespace
+
+template <bool kCounted>
+static Machine::Outcome execute_loop(Machine& m, FrameHeader* frame, Value* sp, Value& result,
+                                     int64_t& halt_code, Failure& failure) {
+  const Instr* const code = m.module.code.data();
+  const Function* const funcs = m.module.functions.data();
+  const Value* const constants = m.constants.data();
+  Value* const globals = m.globals.data();
+  Value* const stack_end = m.stack.get() + m.stack_size;
+  PoolSet& pools = *m.pools;
+  Pool& cons_pool = pools[kConsPool];
+  Pool& frame_pool = pools[kFramePool];
+  StrPool strings(pools[kStrPool]);
+  uint64_t steps = m.steps;
+  const uint64_t max_steps = m.max_steps;
+
+  const Instr* pc = code + funcs[frame->func].start;
+  Value* locals = frame_locals(frame);
+  Value* a = nullptr;  // scratch pointer into the stack for handlers
+
+#define FAIL(kind, ...)                                                        \
+  do {                                                                         \
+    failure.pc = pc;                                                           \
+    failure.frame = frame;                                                     \
+    failure.fault = Fault{kind, fmt::format(__VA_ARGS__)};                     \
+    goto failed;                                                               \
+  } while (0)
+#define FAIL_FAULT(f)          \
+  do {                         \
+    failure.pc = pc;           \
+    failure.frame = frame;     \
+    failure.fault = *(f);      \
+    goto failed;               \
+  } while (0)
+#define TYPE_ERROR1(what, v) \
+  FAIL("type error", "type error: '{}' expects {}, got {}", op_info(pc->op).mnemonic, what, tag_name((v).tag))
+#define TYPE_ERROR2(what, x, y)                                                                   \
+  FAIL("type error", "type error: '{}' expects {}, got {}", op_info(pc->op).mnemonic, what, \
+       operand_types(x, y))
+// A live reference of the given tag, else a type error or a use-after-free.
+#define REQUIRE_REF(v, wanted_tag, what)                                    \
+  do {                                                                      \
+    if ((v).tag != (wanted_tag)) TYPE_ERROR1(what, v);                      \
+    if (pools[(v).pool].check((v).block, (v).gen) != Pool::Check::Live)     \
+      FAIL_FAULT(m.check_live(v));                                          \
+  } while (0)
+#define REQUIRE_SLOTS_REF(v)                                                          \
+  do {                                                                                \
+    if ((v).tag != Tag::Cons && (v).tag != Tag::Rec) TYPE_ERROR1("a record or cons", v); \
+    if (pools[(v).pool].check((v).block, (v).gen) != Pool::Check::Live)               \
+      FAIL_FAULT(m.check_live(v));                                                    \
+  } while (0)
+#define SLOT_PTR(v) (reinterpret_cast<Value*>(pools[(v).pool].block((v).block)))
+#define NEW_STRING(var, len)                                                                  \
+  uint32_t var = strings.alloc(len);                                                          \
+  if (var == Pool::kNoBlock)                                                                  \
+    FAIL("out of memory", "out of memory: pool 'str' is exhausted ({} blocks of {} bytes)",   \
+         pools[kStrPool].capacity(), strings.bytes_per_block());
+
+#if POOLVM_COMPUTED_GOTO
+  static void* const kLabels[] = {
+#define POOLVM_X(name, ...) &&op_##name,
+      POOLVM_OPCODES(POOLVM_X)
+#undef POOLVM_X
+  };
+#define CASE(name) op_##name:
+#define DISPATCH()                                                     \
+  do {                                                                 \
+    if constexpr (kCounted) {                                          \
+      if (++steps > max_steps) [[unlikely]] goto step_limit;           \
+    }                                                                  \
+    goto* kLabels[static_cast<uint8_t>(pc->op)];                       \
+  } while (0)
+#else
+#define CASE(name) case Op::name:
+#define DISPATCH() goto dispatch
+#endif
+#define NEXT() \
+  do {         \
+    ++pc;      \
+    DISPATCH(); \
+  } while (0)
+
+#if POOLVM_COMPUTED_GOTO
+  DISPATCH();
+#else
+dispatch:
+  if constexpr (kCounted) {
+    if (++steps > max_steps) goto step_limit;
+  }
+  switch (pc->op) {
+#endif
+
+  CASE(Push) { *sp++ = constants[pc->a]; NEXT(); }
+  CASE(Pop) { --sp; NEXT(); }
+  CASE(Dup) { sp[0] = sp[-1]; ++sp; NEXT(); }
+  CASE(Swap) {
+    Value t = sp[-1];
+    sp[-1] = sp[-2];
+    sp[-2] = t;
+    NEXT();
+  }
+  CASE(Over) { sp[0] = sp[-2]; ++sp; NEXT(); }
+  CASE(Load) { *sp++ = locals[pc->a]; NEXT(); }
+  CASE(Store) { locals[pc->a] = *--sp; NEXT(); }
+  CASE(GLoad) { *sp++ = globals[pc->a]; NEXT(); }
+  CASE(GStore) { globals[pc->a] = *--sp; NEXT(); }
+
+#define ARITH(name, int_expr, float_expr)                                       \
+  CASE(name) {                                                                  \
+    a = sp - 2;                                                                 \
+    const Value& b = sp[-1];                                                    \
+    if (a->tag == Tag::Int && b.tag == Tag::Int) [[likely]] {                   \
+      uint64_t x = static_cast<uint64_t>(a->i), y = static_cast<uint64_t>(b.i); \
+      a->i = static_cast<int64_t>(int_expr);                                    \
+    } else if (a->is_number() && b.is_number()) {                               \
+      double x = a->as_double(), y = b.as_double();                             \
+      *a = Value::real(float_expr);                                             \
+    } else {                                                                    \
+      TYPE_ERROR2("numbers", *a, b);                                            \
+    }                                                                           \
+    --sp;                                                                       \
+    NEXT();                                                                     \
+  }
+  ARITH(Add, x + y, x + y)
+  ARITH(Sub, x - y, x - y)
+  ARITH(Mul, x * y, x * y)
+#undef ARITH
+
+  CASE(Div) {
+    a = sp - 2;
+    const Value& b = sp[-1];
+    if (a->tag == Tag::Int && b.tag == Tag::Int) {
+      if (b.i == 0) FAIL("division by zero", "division by zero");
+      a->i = int_div(a->i, b.i);
+    } else if (a->is_number() && b.is_number()) {
+      *a = Value::real(a->as_double() / b.as_double());
+    } else {
+      TYPE_ERROR2("numbers", *a, b);
+    }
+    --sp;
+    NEXT();
+  }
+  CASE(Mod) {
+    a = sp - 2;
+    const Value& b = sp[-1];
+    if (a->tag != Tag::Int || b.tag != Tag::Int) TYPE_ERROR2("ints", *a, b);
+    if (b.i == 0) FAIL("division by zero", "division by zero");
+    a->i = int_mod(a->i, b.i);
+    --sp;
+    NEXT();
+  }
+  CASE(Neg) {
+    a = sp - 1;
+    if (a->tag == Tag::Int) a->i = static_cast<int64_t>(0 - static_cast<uint64_t>(a->i));
+    else if (a->tag == Tag::Float) a->f = -a->f;
+    else TYPE_ERROR1("a number", *a);
+    NEXT();
+  }
+
+#define BITS(name, expr)                                         \
+  CASE(name) {                                                   \
+    a = sp - 2;                                                  \
+    const Value& b = sp[-1];                                     \
+    if (a->tag != Tag::Int || b.tag != Tag::Int) TYPE_ERROR2("ints", *a, b); \
+    uint64_t x = static_cast<uint64_t>(a->i), y = static_cast<uint64_t>(b.i); \
+    a->i = static_cast<int64_t>(expr);                           \
+    --sp;                                                        \
+    NEXT();                                                      \
+  }
+  BITS(BAnd, x & y)
+  BITS(BOr, x | y)
+  BITS(BXor, x ^ y)
+  BITS(Shl, x << (y & 63))
+  BITS(Shr, static_cast<uint64_t>(static_cast<int64_t>(x) >> (y & 63)))
+#undef BITS
+
+  CASE(BNot) {
+    if (sp[-1].tag != Tag::Int) TYPE_ERROR1("an int", sp[-1]);
+    sp[-1].i = ~sp[-1].i;
+    NEXT();
+  }
+  CASE(IToF) {
+    if (sp[-1].tag == Tag::Int) sp[-1] = Value::real(static_cast<double>(sp[-1].i));
+    else if (sp[-1].tag != Tag::Float) TYPE_ERROR1("a number", sp[-1]);
+    NEXT();
+  }
+  CASE(FToI) {
+    a = sp - 1;
+    if (a->tag == Tag::Float) {
+      double d = std::trunc(a->f);
+      // [-2^63, 2^63) is exactly the doubles that convert without overflow.
+      if (!(d >= -9223372036854775808.0 && d < 9223372036854775808.0)) {
+        fmt::memory_buffer shown;
+        append_float(a->f, shown);
+        FAIL("range error", "range error: 'ftoi' cannot represent {} as an int", fmt::to_string(shown));
+      }
+      *a = Value::integer(static_cast<int64_t>(d));
+    } else if (a->tag != Tag::Int) {
+      TYPE_ERROR1("a number", *a);
+    }
+    NEXT();
+  }
+  CASE(Sqrt) {
+    if (!sp[-1].is_number()) TYPE_ERROR1("a number", sp[-1]);
+    sp[-1] = Value::real(std::sqrt(sp[-1].as_double()));
+    NEXT();
+  }
+
+#define EQUALITY(name, negate)                                                      \
+  CASE(name) {                                                                      \
+    a = sp - 2;                                                                     \
+    const Value& b = sp[-1];                                                        \
+    bool eq;                                                                        \
+    if (a->tag == Tag::Int && b.tag == Tag::Int) {                                  \
+      eq = a->i == b.i;                                                             \
+    } else if (a->is_number() && b.is_number()) {                                   \
+      eq = a->as_double() == b.as_double();                                         \
+    } else if (a->tag != b.tag) {                                                   \
+      eq = false;                                                                   \
+    } else if (a->tag == Tag::Str) {                                                \
+      if (auto f = m.check_live(*a)) FAIL_FAULT(f);                                 \
+      if (auto f = m.check_live(b)) FAIL_FAULT(f);                                  \
+      eq = strings.equal(a->block, b.block);                                        \
+    } else if (a->is_ref()) {                                                       \
+      eq = same_ref(*a, b);                                                         \
+    } else if (a->tag == Tag::Bool) {                                               \
+      eq = a->b == b.b;                                                             \
+    } else {                                                                        \
+      eq = true; /* nil */                                                          \
+    }                                                                               \
+    *a = Value::boolean(eq != (negate));                                            \
+    --sp;                                                                           \
+    NEXT();                                                                         \
+  }
+  EQUALITY(Eq, false)
+  EQUALITY(Ne, true)
+#undef EQUALITY
+
+#define ORDER(name, cmp)                                                        \
+  CASE(name) {                                                                  \
+    a = sp - 2;                                                                 \
+    const Value& b = sp[-1];                                                    \
+    bool r;                                                                     \
+    if (a->tag == Tag::Int && b.tag == Tag::Int) [[likely]] {                   \
+      r = a->i cmp b.i;                                                         \
+    } else if (a->is_number() && b.is_number()) {                               \
+      r = a->as_double() cmp b.as_double();                                     \
+    } else if (a->tag == Tag::Str && b.tag == Tag::Str) {                       \
+      if (auto f = m.check_live(*a)) FAIL_FAULT(f);                             \
+      if (auto f = m.check_live(b)) FAIL_FAULT(f);                              \
+      r = strings.compare(a->block, b.block) cmp 0;                             \
+    } else {                                                                    \
+      TYPE_ERROR2("two numbers or two strings", *a, b);                         \
+    }                                                                           \
+    *a = Value::boolean(r);                                                     \
+    --sp;                                                                       \
+    NEXT();                                                                     \
+  }
+  ORDER(Lt, <)
+  ORDER(Le, <=)
+  ORDER(Gt, >)
+  ORDER(Ge, >=)
+#undef ORDER
+
+  CASE(Not) { sp[-1] = Value::boolean(!sp[-1].truthy()); NEXT(); }
+
+  CASE(Jmp) {
+    pc = code + pc->a;
+    DISPATCH();
+  }
+  CASE(Jz) {
+    if (!(--sp)->truthy()) {
+      pc = code + pc->a;
+      DISPATCH();
+    }
+    NEXT();
+  }
+  CASE(Jnz) {
+    if ((--sp)->truthy()) {
+      pc = code + pc->a;
+      DISPATCH();
+    }
+    NEXT();
+  }
+
+  CASE(Call) {
+    const Function& f = funcs[pc->a];
+    Value* args = sp - f.arity;
+    if (args + f.max_stack > stack_end) [[unlikely]]
+      FAIL("stack overflow", "stack overflow: calling '{}' needs more than the {} values of the operand stack (use --stack)",
+           f.name, m.stack_size);
+    uint32_t blk = frame_pool.alloc();
+    if (blk == Pool::kNoBlock) [[unlikely]]
+      FAIL("out of memory", "out of memory: pool 'frame' is exhausted ({} blocks): calls nested too deep",
+           frame_pool.capacity());
+    auto* nf = reinterpret_cast<FrameHeader*>(frame_pool.block(blk));
+    nf->return_pc = pc + 1;
+    nf->caller = frame;
+    nf->base = args;
+    nf->func = static_cast<uint32_t>(pc->a);
+    nf->block = blk;
+    Value* nl = frame_locals(nf);
+    std::memcpy(static_cast<void*>(nl), args, f.arity * sizeof(Value));
+    for (uint32_t i = f.arity; i < f.num_locals; ++i) nl[i] = Value::nil();
+    sp = args;
+    frame = nf;
+    locals = nl;
+    pc = code + f.start;
+    DISPATCH();
+  }
+  CASE(TailCall) {
+    const Function& f = funcs[pc->a];
+    Value* args = sp - f.arity;
+    if (frame->base + f.max_stack > stack_end) [[unlikely]]
+      FAIL("stack overflow", "stack overflow: calling '{}' needs more than the {} values of the operand stack (use --stack)",
+           f.name, m.stack_size);
+    std::memcpy(static_cast<void*>(locals), args, f.arity * sizeof(Value));
+    for (uint32_t i = f.arity; i < f.num_locals; ++i) locals[i] = Value::nil();
+    sp = frame->base;
+    frame->func = static_cast<uint32_t>(pc->a);
+    pc = code + f.start;
+    DISPATCH();
+  }
+  CASE(CallExtern) {
+    FAIL("host error", "host function '{}' is not available", m.module.externs[pc->a].name);
+  }
+  CASE(TailCallExtern) {
+    FAIL("host error", "host function '{}' is not available", m.module.externs[pc->a].name);
+  }
+  CASE(Ret) {
+    Value v = sp[-1];
+    FrameHeader* done = frame;
+    frame = done->caller;
+    frame_pool.release(done->block);
+    if (frame == nullptr) {
+      result = v;
+      m.steps = steps;
+      return Machine::Outcome::Returned;
+    }
+    sp = done->base;
+    *sp++ = v;
+    pc = done->return_pc;
+    locals = frame_locals(frame);
+    DISPATCH();
+  }
+  CASE(Halt) {
+    if (sp[-1].tag != Tag::Int) TYPE_ERROR1("an int exit status", sp[-1]);
+    halt_code = sp[-1].i;
+    while (frame != nullptr) {
+      FrameHeader* up = frame->caller;
+      frame_pool.release(frame->block);
+      frame = up;
+    }
+    m.steps = steps;
+    return Machine::Outcome::Halted;
+  }
+
+  CASE(PoolMalloc) {
+    Pool& p = pools[static_cast<uint16_t>(pc->a)];
+    uint32_t blk = p.alloc();
+    if (blk == Pool::kNoBlock) {
+      *sp++ = Value::nil();
+    } else {
+      std::memset(static_cast<void*>(p.block(blk)), 0, p.stride());
+      *sp++ = Value::ref(pc->a == kConsPool ? Tag::Cons : Tag::Rec, static_cast<uint16_t>(pc->a), blk,
+                         p.generation(blk));
+    }
+    NEXT();
+  }
+  CASE(PoolFree) {
+    const Value& v = *--sp;
+    if (v.tag == Tag::Nil) NEXT();
+    if (!v.is_ref()) TYPE_ERROR1("a reference", v);
+    Pool& p = pools[v.pool];
+    switch (p.check(v.block, v.gen)) {
+      case Pool::Check::Live: break;
+      case Pool::Check::Stale: FAIL("double free", "double free: {} was already freed", m.block_name(v));
+      case Pool::Check::Foreign: FAIL_FAULT(m.check_live(v));
+    }
+    if (v.tag == Tag::Str) {
+      if (p.is_constant(v.block))
+        FAIL("constant", "cannot free a string constant ({})", m.block_name(v));
+      strings.release(v.block);
+    } else {
+      p.release(v.block);
+    }
+    NEXT();
+  }
+  CASE(PoolUsed) { *sp++ = Value::integer(pools[static_cast<uint16_t>(pc->a)].stats().in_use); NEXT(); }
+  CASE(PoolCap) { *sp++ = Value::integer(pools[static_cast<uint16_t>(pc->a)].capacity()); NEXT(); }
+
+  CASE(GetF) {
+    a = sp - 1;
+    REQUIRE_SLOTS_REF(*a);
+    uint32_t n = m.slots[a->pool];
+    if (static_cast<uint32_t>(pc->a) >= n)
+      FAIL("index error", "index out of range: slot {} of {} ({} slots)", pc->a, m.block_name(*a), n);
+    *a = SLOT_PTR(*a)[pc->a];
+    NEXT();
+  }
+  CASE(SetF) {
+    a = sp - 2;
+    REQUIRE_SLOTS_REF(*a);
+    uint32_t n = m.slots[a->pool];
+    if (static_cast<uint32_t>(pc->a) >= n)
+      FAIL("index error", "index out of range: slot {} of {} ({} slots)", pc->a, m.block_name(*a), n);
+    SLOT_PTR(*a)[pc->a] = sp[-1];
+    sp -= 2;
+    NEXT();
+  }
+  CASE(GetI) {
+    a = sp - 2;
+    REQUIRE_SLOTS_REF(*a);
+    if (sp[-1].tag != Tag::Int) TYPE_ERROR1("an int index", sp[-1]);
+    uint32_t n = m.slots[a->pool];
+    int64_t i = sp[-1].i;
+    if (i < 0 || i >= n) FAIL("index error", "index out of range: slot {} of {} ({} slots)", i, m.block_name(*a), n);
+    *a = SLOT_PTR(*a)[i];
+    --sp;
+    NEXT();
+  }
+  CASE(SetI) {
+    a = sp - 3;
+    REQUIRE_SLOTS_REF(*a);
+    if (sp[-2].tag != Tag::Int) TYPE_ERROR1("an int index", sp[-2]);
+    uint32_t n = m.slots[a->pool];
+    int64_t i = sp[-2].i;
+    if (i < 0 || i >= n) FAIL("index error", "index out of range: slot {} of {} ({} slots)", i, m.block_name(*a), n);
+    SLOT_PTR(*a)[i] = sp[-1];
+    sp -= 3;
+    NEXT();
+  }
+  CASE(Len) {
+    a = sp - 1;
+    if (a->tag == Tag::Str) {
+      if (auto f = m.check_live(*a)) FAIL_FAULT(f);
+      *a = Value::integer(strings.length(a->block));
+    } else {
+      REQUIRE_SLOTS_REF(*a);
+      *a = Value::integer(m.slots[a->pool]);
+    }
+    NEXT();
+  }
+
+  CASE(Cons) {
+    uint32_t blk = cons_pool.alloc();
+    if (blk == Pool::kNoBlock) [[unlikely]]
+      FAIL("out of memory", "out of memory: pool 'cons' is exhausted ({} blocks)", cons_pool.capacity());
+    Value* cell = reinterpret_cast<Value*>(cons_pool.block(blk));
+    cell[0] = sp[-2];
+    cell[1] = sp[-1];
+    sp[-2] = Value::ref(Tag::Cons, kConsPool, blk, cons_pool.generation(blk));
+    --sp;
+    NEXT();
+  }
+  CASE(Car) {
+    a = sp - 1;
+    REQUIRE_REF(*a, Tag::Cons, "a cons");
+    *a = reinterpret_cast<Value*>(cons_pool.block(a->block))[0];
+    NEXT();
+  }
+  CASE(Cdr) {
+    a = sp - 1;
+    REQUIRE_REF(*a, Tag::Cons, "a cons");
+    *a = reinterpret_cast<Value*>(cons_pool.block(a->block))[1];
+    NEXT();
+  }
+  CASE(SetCar) {
+    a = sp - 2;
+    REQUIRE_REF(*a, Tag::Cons, "a cons");
+    reinterpret_cast<Value*>(cons_pool.block(a->block))[0] = sp[-1];
+    sp -= 2;
+    NEXT();
+  }
+  CASE(SetCdr) {
+    a = sp - 2;
+    REQUIRE_REF(*a, Tag::Cons, "a cons");
+    reinterpret_cast<Value*>(cons_pool.block(a->block))[1] = sp[-1];
+    sp -= 2;
+    NEXT();
+  }
+
+  CASE(Concat) {
+    a = sp - 2;
+    const Value& b = sp[-1];
+    if (a->tag != Tag::Str || b.tag != Tag::Str) TYPE_ERROR2("two strings", *a, b);
+    if (auto f = m.check_live(*a)) FAIL_FAULT(f);
+    if (auto f = m.check_live(b)) FAIL_FAULT(f);
+    uint64_t len = uint64_t{strings.length(a->block)} + strings.length(b.block);
+    if (len > UINT32_MAX) FAIL("range error", "range error: string of {} bytes is too long", len);
+    NEW_STRING(s, static_cast<uint32_t>(len));
+    StrPool::Writer w(strings, s);
+    w.put_from(a->block);
+    w.put_from(b.block);
+    *a = Value::ref(Tag::Str, kStrPool, s, pools[kStrPool].generation(s));
+    --sp;
+    NEXT();
+  }
+  CASE(ToStr) {
+    a = sp - 1;
+    m.scratch.clear();
+    if (auto f = m.append_printed(*a, m.scratch)) FAIL_FAULT(f);
+    NEW_STRING(s, static_cast<uint32_t>(m.scratch.size()));
+    StrPool::Writer w(strings, s);
+    w.put(std::string_view(m.scratch.data(), m.scratch.size()));
+    *a = Value::ref(Tag::Str, kStrPool, s, pools[kStrPool].generation(s));
+    NEXT();
+  }
+  CASE(Substr) {
+    a = sp - 3;
+    if (a->tag != Tag::Str) TYPE_ERROR1("a string", *a);
+    if (sp[-2].tag != Tag::Int || sp[-1].tag != Tag::Int) TYPE_ERROR2("int start and length", sp[-2], sp[-1]);
+    if (auto f = m.check_live(*a)) FAIL_FAULT(f);
+    int64_t start = sp[-2].i, n = sp[-1].i;
+    uint32_t len = strings.length(a->block);
+    if (start < 0 || n < 0 || start > len || n > len - start)
+      FAIL("index error", "index out of range: substr {} {} of a string of {} bytes", start, n, len);
+    NEW_STRING(s, static_cast<uint32_t>(n));
+    StrPool::Writer w(strings, s);
+    uint64_t pos = 0, from = static_cast<uint64_t>(start), to = from + static_cast<uint64_t>(n);
+    strings.for_each_chunk(a->block, [&](std::string_view c) {
+      uint64_t lo = std::max(pos, from), hi = std::min<uint64_t>(pos + c.size(), to);
+      if (lo < hi) w.put(c.substr(lo - pos, hi - lo));
+      pos += c.size();
+    });
+    *a = Value::ref(Tag::Str, kStrPool, s, pools[kStrPool].generation(s));
+    sp -= 2;
+    NEXT();
+  }
+  CASE(Byte) {
+    a = sp - 2;
+    if (a->tag != Tag::Str) TYPE_ERROR1("a string", *a);
+    if (sp[-1].tag != Tag::Int) TYPE_ERROR1("an int index", sp[-1]);
+    if (auto f = m.check_live(*a)) FAIL_FAULT(f);
+    int64_t i = sp[-1].i;
+    uint32_t len = strings.length(a->block);
+    if (i < 0 || i >= len) FAIL("index error", "index out of range: byte {} of a string of {} bytes", i, len);
+    *a = Value::integer(strings.byte_at(a->block, static_cast<uint32_t>(i)));
+    --sp;
+    NEXT();
+  }
+  CASE(ToInt) {
+    a = sp - 1;
+    if (a->tag != Tag::Str) TYPE_ERROR1("a string", *a);
+    if (auto f = m.check_live(*a)) FAIL_FAULT(f);
+    // Decimal digits with an optional sign, nothing else; nil when out of int64 range.
+    bool neg = false, ok = true, any = false, first = true;
+    uint64_t mag = 0;
+    strings.for_each_chunk(a->block, [&](std::string_view c) {
+      for (char ch : c) {
+        if (first && (ch == '-' || ch == '+')) {
+          neg = ch == '-';
+        } else if (ch >= '0' && ch <= '9') {
+          any = true;
+          if (mag > (UINT64_MAX - 9) / 10) ok = false;
+          else mag = mag * 10 + static_cast<uint64_t>(ch - '0');
+        } else {
+          ok = false;
+        }
+        first = false;
+      }
+    });
+    if (ok && any && mag <= (neg ? uint64_t{1} << 63 : (uint64_t{1} << 63) - 1))
+      *a = Value::integer(static_cast<int64_t>(neg ? 0 - mag : mag));
+    else
+      *a = Value::nil();
+    NEXT();
+  }
+
+  CASE(Print) {
+    if (auto f = m.append_printed(sp[-1], m.out->buffer())) FAIL_FAULT(f);
+    m.out->buffer().push_back('\n');
+    m.out->maybe_flush();
+    --sp;
+    NEXT();
+  }
+  CASE(Write) {
+    if (auto f = m.append_printed(sp[-1], m.out->buffer())) FAIL_FAULT(f);
+    m.out->maybe_flush();
+    --sp;
+    NEXT();
+  }
+  CASE(Argc) { *sp++ = Value::integer(static_cast<int64_t>(m.args.size())); NEXT(); }
+  CASE(Argv) {
+    a = sp - 1;
+    if (a->tag != Tag::Int) TYPE_ERROR1("an int index", *a);
+    if (a->i < 0 || static_cast<uint64_t>(a->i) >= m.args.size())
+      FAIL("index error", "index out of range: argv {} ({} arguments)", a->i, m.args.size());
+    const std::string& arg = m.args[static_cast<size_t>(a->i)];
+    NEW_STRING(s, static_cast<uint32_t>(arg.size()));
+    StrPool::Writer w(strings, s);
+    w.put(arg);
+    *a = Value::ref(Tag::Str, kStrPool, s, pools[kStrPool].generation(s));
+    NEXT();
+  }
+  CASE(Assert) {
+    if (!(--sp)->truthy()) FAIL("assertion failed", "assertion failed");
+    NEXT();
+  }
+  CASE(Nop) { NEXT(); }
+
+#if !POOLVM_COMPUTED_GOTO
+  }
+#endif
+
+step_limit:
+#if defined(__GNUC__) || defined(__clang__)
+  __attribute__((unused));
+#endif
+  failure.pc = pc;
+  failure.frame = frame;
+  failure.fault = Fault{"step limit", fmt::format("step limit reached: {} instructions executed (--max-steps)", max_steps)};
+  --steps;
+failed:
+  m.steps = steps;
+  return Machine::Outcome::Failed;
+
+#undef FAIL
+#undef FAIL_FAULT
+#undef TYPE_ERROR1
+#undef TYPE_ERROR2
+#undef REQUIRE_REF
+#undef REQUIRE_SLOTS_REF
+#undef SLOT_PTR
+#undef NEW_STRING
+#undef CASE
+#undef DISPATCH
+#undef NEXT
+}
+
+Machine::Outcome Machine::execute(uint32_t func, const std::vector<Value>& argv, Value& result,
+                                  int64_t& halt_code, RuntimeError& error) {
+  Pool& frame_pool = (*pools)[kFramePool];
+  const Function& f = module.functions[func];
+  Value* sp = stack.get();
+  auto fail_now = [&](std::string kind, std::string message) {
+    error = RuntimeError{std::move(kind), std::move(message), {}};
+    error.stack.push_back({f.name, module.source_name, f.line});
+    return Outcome::Failed;
+  };
+  if (f.max_stack > stack_size)
+    return fail_now("stack overflow", fmt::format("stack overflow: '{}' needs more than the {} values of the operand stack (use --stack)", f.name, stack_size));
+  uint32_t blk = frame_pool.alloc();
+  if (blk == Pool::kNoBlock)
+    return fail_now("out of memory", fmt::format("out of memory: pool 'frame' is exhausted ({} blocks)", frame_pool.capacity()));
+  auto* frame = reinterpret_cast<FrameHeader*>(frame_pool.block(blk));
+  *frame = FrameHeader{nullptr, nullptr, sp, func, blk};
+  Value* locals = frame_locals(frame);
+  for (uint32_t i = 0; i < f.num_locals; ++i) locals[i] = i < argv.size() ? argv[i] : Value::nil();
+
+  Failure failure;
+  Outcome outcome = max_steps != 0 ? execute_loop<true>(*this, frame, sp, result, halt_code, failure)
+                                   : execute_loop<false>(*this, frame, sp, result, halt_code, failure);
+  if (outcome != Outcome::Failed) return outcome;
+
+  // The backtrace: the faulting instruction, then every caller's call site.
+  error = RuntimeError{failure.fault.kind, failure.fault.message, {}};
+  uint32_t pc = static_cast<uint32_t>(failure.pc - module.code.data());
+  for (FrameHeader* fr = failure.frame; fr != nullptr; fr = fr->caller) {
+    error.stack.push_back({module.functions[fr->func].name, module.source_name, module.line_at(pc)});
+    if (fr->caller != nullptr) pc = static_cast<uint32_t>(fr->return_pc - module.code.data()) - 1;
+  }
+  // Unwind: every active frame goes back to the pool, so the pools stay consistent.
+  for (FrameHeader* fr = failure.frame; fr != nullptr;) {
+    FrameHeader* up = fr->caller;
+    frame_pool.release(fr->block);
+    fr = up;
+  }
+  return Outcome::Failed;
+}
+
+}  // namespace poolvm

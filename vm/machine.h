@@ -1,0 +1,80 @@
+// vm/machine.h — the state of one loaded program: its module, pools,
+// materialized constants, globals and operand stack; and the frame layout
+// the interpreter keeps in each `frame` pool block.
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include <fmt/format.h>
+
+#include "compiler/module.h"
+#include "poolvm/poolvm.h"
+#include "runtime/pool_set.h"
+#include "runtime/strings.h"
+#include "runtime/value.h"
+#include "vm/output.h"
+
+namespace poolvm {
+
+// The first kFrameHeaderBytes of a frame block; the locals follow.
+struct FrameHeader {
+  const Instr* return_pc;  // caller's instruction after the call
+  FrameHeader* caller;     // nullptr for the entry function
+  Value* base;             // operand stack base of this function
+  uint32_t func;           // Module::functions index
+  uint32_t block;          // this frame's block in the frame pool
+};
+static_assert(sizeof(FrameHeader) <= kFrameHeaderBytes, "frame header fits its reserved bytes");
+static_assert(kFrameHeaderBytes % alignof(Value) == 0, "locals stay aligned");
+
+inline Value* frame_locals(FrameHeader* f) {
+  return reinterpret_cast<Value*>(reinterpret_cast<std::byte*>(f) + kFrameHeaderBytes);
+}
+
+// Why a value could not be read or printed: becomes a runtime error.
+struct Fault {
+  std::string kind;
+  std::string message;
+};
+
+struct Machine {
+  Module module;
+  std::unique_ptr<PoolSet> pools;
+  std::vector<Value> constants;  // Module::constants as values (strings in `str`, constant)
+  std::vector<Value> globals;
+  std::vector<uint32_t> slots;   // per pool id: slots of a block (records and cons)
+  std::unique_ptr<Value[]> stack;
+  uint32_t stack_size = 0;
+  std::vector<std::string> args;
+  Output* out = nullptr;
+  uint64_t max_steps = 0;
+  uint64_t steps = 0;
+  fmt::memory_buffer scratch;  // reused by tostr, so the loop does not allocate
+
+  // Allocates the string constants; false when `str` cannot hold them.
+  bool materialize_constants(std::string& why);
+
+  StrPool strings() { return StrPool((*pools)[kStrPool]); }
+
+  // Name of a referenced block for messages: "cons#17", "node#3".
+  std::string block_name(const Value& v) const;
+  // The fault for a reference that is not live, or nullopt when it is.
+  std::optional<Fault> check_live(const Value& v) const;
+
+  // Appends v's printed form (spec §5); a fault on a stale reference.
+  std::optional<Fault> append_printed(const Value& v, fmt::memory_buffer& out) const;
+
+  // Runs function `func` with `argv` as its arguments. On success the result
+  // is in `result` (or halt's code in `halt_code`).
+  enum class Outcome { Returned, Halted, Failed };
+  Outcome execute(uint32_t func, const std::vector<Value>& argv, Value& result, int64_t& halt_code,
+                  RuntimeError& error);
+};
+
+void append_float(double d, fmt::memory_buffer& out);
+
+}  // namespace poolvm
