@@ -3,8 +3,9 @@
 // decodes operands; only the dynamic facts (types, liveness of references,
 // pool exhaustion) are checked. pc, sp and the frame's locals live in locals
 // of execute_loop. Computed goto on GCC/Clang, a switch elsewhere. The loop is
-// instantiated twice: without and with step counting, so --max-steps costs
-// nothing when it is off.
+// instantiated three times — plain, step-counting, and traced (counting plus
+// observer hooks) — so neither --max-steps nor --trace costs anything, not even
+// a branch per instruction, when it is off.
 #include <cmath>
 #include <cstring>
 
@@ -40,7 +41,9 @@ inline int64_t int_mod(int64_t a, int64_t b) { return b == -1 ? 0 : a % b; }
 
 }  // namespace
 
-template <bool kCounted>
+enum Mode { kFast, kCounted, kTraced };
+
+template <int kMode>
 static Machine::Outcome execute_loop(Machine& m, FrameHeader* frame, Value* sp, Value& result,
                                      int64_t& halt_code, Failure& failure) {
   const Instr* const code = m.module.code.data();
@@ -54,6 +57,8 @@ static Machine::Outcome execute_loop(Machine& m, FrameHeader* frame, Value* sp, 
   StrPool strings(pools[kStrPool]);
   uint64_t steps = m.steps;
   const uint64_t max_steps = m.max_steps;
+  const uint64_t step_cap = max_steps != 0 ? max_steps : UINT64_MAX;
+  [[maybe_unused]] const bool exec_wanted = kMode == kTraced && m.observer->wants_instructions();
 
   const Instr* pc = code + funcs[frame->func].start;
   Value* locals = frame_locals(frame);
@@ -92,8 +97,16 @@ static Machine::Outcome execute_loop(Machine& m, FrameHeader* frame, Value* sp, 
       FAIL_FAULT(m.check_live(v));                                                    \
   } while (0)
 #define SLOT_PTR(v) (reinterpret_cast<Value*>(pools[(v).pool].block((v).block)))
+#define TRACE(...)                       \
+  do {                                   \
+    if constexpr (kMode == kTraced) {    \
+      __VA_ARGS__;                       \
+    }                                    \
+  } while (0)
 #define NEW_STRING(var, len)                                                                  \
   uint32_t var = strings.alloc(len);                                                          \
+  TRACE(m.trace_string(var == Pool::kNoBlock ? PoolEventKind::AllocFailed : PoolEventKind::Alloc, \
+                       var, pc, frame, steps));                                               \
   if (var == Pool::kNoBlock)                                                                  \
     FAIL("out of memory", "out of memory: pool 'str' is exhausted ({} blocks of {} bytes)",   \
          pools[kStrPool].capacity(), strings.bytes_per_block());
@@ -107,8 +120,11 @@ static Machine::Outcome execute_loop(Machine& m, FrameHeader* frame, Value* sp, 
 #define CASE(name) op_##name:
 #define DISPATCH()                                                     \
   do {                                                                 \
-    if constexpr (kCounted) {                                          \
-      if (++steps > max_steps) [[unlikely]] goto step_limit;           \
+    if constexpr (kMode != kFast) {                                    \
+      if (++steps > step_cap) [[unlikely]] goto step_limit;            \
+    }                                                                  \
+    if constexpr (kMode == kTraced) {                                  \
+      if (exec_wanted) m.trace_exec(pc, frame, sp, steps);             \
     }                                                                  \
     goto* kLabels[static_cast<uint8_t>(pc->op)];                       \
   } while (0)
@@ -126,8 +142,11 @@ static Machine::Outcome execute_loop(Machine& m, FrameHeader* frame, Value* sp, 
   DISPATCH();
 #else
 dispatch:
-  if constexpr (kCounted) {
-    if (++steps > max_steps) goto step_limit;
+  if constexpr (kMode != kFast) {
+    if (++steps > step_cap) goto step_limit;
+  }
+  if constexpr (kMode == kTraced) {
+    if (exec_wanted) m.trace_exec(pc, frame, sp, steps);
   }
   switch (pc->op) {
 #endif
@@ -332,9 +351,13 @@ dispatch:
       FAIL("stack overflow", "stack overflow: calling '{}' needs more than the {} values of the operand stack (use --stack)",
            f.name, m.stack_size);
     uint32_t blk = frame_pool.alloc();
-    if (blk == Pool::kNoBlock) [[unlikely]]
+    if (blk == Pool::kNoBlock) [[unlikely]] {
+      TRACE(m.trace_pool(PoolEventKind::AllocFailed, kFramePool, blk, pc, frame, steps));
       FAIL("out of memory", "out of memory: pool 'frame' is exhausted ({} blocks): calls nested too deep",
            frame_pool.capacity());
+    }
+    TRACE(m.trace_pool(PoolEventKind::Alloc, kFramePool, blk, pc, frame, steps);
+          m.trace_call(true, static_cast<uint32_t>(pc->a), steps));
     auto* nf = reinterpret_cast<FrameHeader*>(frame_pool.block(blk));
     nf->return_pc = pc + 1;
     nf->caller = frame;
@@ -359,6 +382,7 @@ dispatch:
     std::memcpy(static_cast<void*>(locals), args, f.arity * sizeof(Value));
     for (uint32_t i = f.arity; i < f.num_locals; ++i) locals[i] = Value::nil();
     sp = frame->base;
+    TRACE(m.trace_call(false, frame->func, steps); m.trace_call(true, static_cast<uint32_t>(pc->a), steps));
     frame->func = static_cast<uint32_t>(pc->a);
     pc = code + f.start;
     DISPATCH();
@@ -373,7 +397,9 @@ dispatch:
     Value v = sp[-1];
     FrameHeader* done = frame;
     frame = done->caller;
+    TRACE(m.trace_call(false, done->func, steps));
     frame_pool.release(done->block);
+    TRACE(m.trace_pool(PoolEventKind::Free, kFramePool, done->block, pc, done, steps));
     if (frame == nullptr) {
       result = v;
       m.steps = steps;
@@ -390,7 +416,9 @@ dispatch:
     halt_code = sp[-1].i;
     while (frame != nullptr) {
       FrameHeader* up = frame->caller;
+      TRACE(m.trace_call(false, frame->func, steps));
       frame_pool.release(frame->block);
+      TRACE(m.trace_pool(PoolEventKind::Free, kFramePool, frame->block, pc, frame, steps));
       frame = up;
     }
     m.steps = steps;
@@ -400,6 +428,8 @@ dispatch:
   CASE(PoolMalloc) {
     Pool& p = pools[static_cast<uint16_t>(pc->a)];
     uint32_t blk = p.alloc();
+    TRACE(m.trace_pool(blk == Pool::kNoBlock ? PoolEventKind::AllocFailed : PoolEventKind::Alloc,
+                       static_cast<uint16_t>(pc->a), blk, pc, frame, steps));
     if (blk == Pool::kNoBlock) {
       *sp++ = Value::nil();
     } else {
@@ -422,9 +452,11 @@ dispatch:
     if (v.tag == Tag::Str) {
       if (p.is_constant(v.block))
         FAIL("constant", "cannot free a string constant ({})", m.block_name(v));
+      TRACE(m.trace_string(PoolEventKind::Free, v.block, pc, frame, steps));
       strings.release(v.block);
     } else {
       p.release(v.block);
+      TRACE(m.trace_pool(PoolEventKind::Free, v.pool, v.block, pc, frame, steps));
     }
     NEXT();
   }
@@ -486,6 +518,8 @@ dispatch:
 
   CASE(Cons) {
     uint32_t blk = cons_pool.alloc();
+    TRACE(m.trace_pool(blk == Pool::kNoBlock ? PoolEventKind::AllocFailed : PoolEventKind::Alloc, kConsPool,
+                       blk, pc, frame, steps));
     if (blk == Pool::kNoBlock) [[unlikely]]
       FAIL("out of memory", "out of memory: pool 'cons' is exhausted ({} blocks)", cons_pool.capacity());
     Value* cell = reinterpret_cast<Value*>(cons_pool.block(blk));
@@ -665,6 +699,7 @@ failed:
 #undef REQUIRE_SLOTS_REF
 #undef SLOT_PTR
 #undef NEW_STRING
+#undef TRACE
 #undef CASE
 #undef DISPATCH
 #undef NEXT
@@ -691,8 +726,13 @@ Machine::Outcome Machine::execute(uint32_t func, const std::vector<Value>& argv,
   for (uint32_t i = 0; i < f.num_locals; ++i) locals[i] = i < argv.size() ? argv[i] : Value::nil();
 
   Failure failure;
-  Outcome outcome = max_steps != 0 ? execute_loop<true>(*this, frame, sp, result, halt_code, failure)
-                                   : execute_loop<false>(*this, frame, sp, result, halt_code, failure);
+  if (observer != nullptr) {
+    trace_pool(PoolEventKind::Alloc, kFramePool, blk, nullptr, frame, steps);
+    trace_call(true, func, steps);
+  }
+  Outcome outcome = observer != nullptr ? execute_loop<kTraced>(*this, frame, sp, result, halt_code, failure)
+                    : max_steps != 0    ? execute_loop<kCounted>(*this, frame, sp, result, halt_code, failure)
+                                        : execute_loop<kFast>(*this, frame, sp, result, halt_code, failure);
   if (outcome != Outcome::Failed) return outcome;
 
   // The backtrace: the faulting instruction, then every caller's call site.
@@ -705,7 +745,9 @@ Machine::Outcome Machine::execute(uint32_t func, const std::vector<Value>& argv,
   // Unwind: every active frame goes back to the pool, so the pools stay consistent.
   for (FrameHeader* fr = failure.frame; fr != nullptr;) {
     FrameHeader* up = fr->caller;
+    if (observer != nullptr) trace_call(false, fr->func, steps);
     frame_pool.release(fr->block);
+    if (observer != nullptr) trace_pool(PoolEventKind::Free, kFramePool, fr->block, failure.pc, fr, steps);
     fr = up;
   }
   return Outcome::Failed;

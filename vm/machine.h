@@ -53,6 +53,18 @@ struct Machine {
   Output* out = nullptr;
   uint64_t max_steps = 0;
   uint64_t steps = 0;
+  Observer* observer = nullptr;  // set: the traced loop runs and calls these hooks
+  fmt::memory_buffer trace_scratch;
+
+  // Observer hooks (cold; only the traced loop calls them). `pc` and `frame`
+  // locate the instruction responsible; pc may be null for main's frame.
+  void trace_pool(PoolEventKind kind, uint16_t pool, uint32_t block, const Instr* pc,
+                  const FrameHeader* frame, uint64_t step);
+  // One event per block of the string chain starting at `first`.
+  void trace_string(PoolEventKind kind, uint32_t first, const Instr* pc, const FrameHeader* frame,
+                    uint64_t step);
+  void trace_call(bool enter, uint32_t func, uint64_t step);
+  void trace_exec(const Instr* pc, const FrameHeader* frame, const Value* sp, uint64_t step);
   fmt::memory_buffer scratch;  // reused by tostr, so the loop does not allocate
 
   // Allocates the string constants; false when `str` cannot hold them.

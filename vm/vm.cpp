@@ -124,6 +124,7 @@ bool Vm::load_source(std::string_view text, std::string_view file_name) {
   m->stack_size = std::max<uint32_t>(d.config.stack_values, 1);
   m->stack = std::make_unique<Value[]>(m->stack_size);
   m->max_steps = d.config.max_steps;
+  m->observer = d.config.observer;
   m->out = &d.output;
   m->module = std::move(module);
   std::string why;
@@ -173,6 +174,20 @@ std::vector<PoolStatistics> Vm::pool_statistics() const {
   }
   return out;
 }
+
+std::vector<BlockState> Vm::block_states(size_t pool) const {
+  std::vector<BlockState> out;
+  if (!impl_->machine || pool >= impl_->machine->pools->size()) return out;
+  const Pool& p = (*impl_->machine->pools)[static_cast<uint16_t>(pool)];
+  out.resize(p.capacity(), BlockState::Free);
+  for (uint32_t b = 0; b < p.capacity(); ++b) {
+    if (!p.is_live(b)) continue;  // stops being true past the bump cursor
+    out[b] = p.is_constant(b) ? BlockState::Constant : BlockState::Used;
+  }
+  return out;
+}
+
+std::string Vm::source_name() const { return impl_->machine ? impl_->machine->module.source_name : std::string(); }
 
 void Vm::reset() {
   Impl& d = *impl_;

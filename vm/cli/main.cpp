@@ -15,6 +15,7 @@
 #include <fmt/format.h>
 
 #include "poolvm/poolvm.h"
+#include "poolvm/trace.h"
 
 namespace {
 
@@ -90,6 +91,9 @@ int main(int argc, char** argv) {
   std::vector<std::string> pool_specs;
   uint64_t max_steps = 0;
   uint32_t stack = 65536;
+  std::string trace_kinds;
+  bool trace_given = false;
+  std::string trace_out, trace_json;
 
   CLI::App* run = app.add_subcommand("run", "run a .pasm program");
   run->add_option("FILE", file, "program to run (.pasm)")->required();
@@ -101,6 +105,11 @@ int main(int argc, char** argv) {
   run->add_option("--stack", stack, "operand stack size in values")
       ->type_name("N")
       ->check(CLI::Range(uint32_t{1}, uint32_t{1} << 28));
+  run->add_flag("--trace{summary}", trace_kinds,
+                "trace the pools: comma list of summary (default), alloc, exec, map, as --trace=KINDS")
+      ->type_name("KINDS");
+  run->add_option("--trace-out", trace_out, "write the trace to PATH instead of stderr")->type_name("PATH");
+  run->add_option("--trace-json", trace_json, "write Chrome Trace Event JSON (Perfetto) to PATH")->type_name("PATH");
   run->footer("Everything after FILE is passed to the program (argc/argv).");
 
   CLI::App* check = app.add_subcommand("check", "assemble and verify a program; run nothing");
@@ -142,6 +151,37 @@ int main(int argc, char** argv) {
   config.max_steps = max_steps;
   config.stack_values = stack;
 
+  trace_given = run->count("--trace") > 0 || !trace_out.empty();
+  poolvm::TraceOptions trace_options;
+  std::unique_ptr<std::FILE, int (*)(std::FILE*)> trace_file(nullptr, std::fclose);
+  std::unique_ptr<std::FILE, int (*)(std::FILE*)> json_file(nullptr, std::fclose);
+  std::optional<poolvm::Tracer> tracer;
+  if (trace_given || !trace_json.empty()) {
+    std::string bad;
+    if (trace_given && !poolvm::parse_trace_kinds(trace_kinds, trace_options, bad)) {
+      fmt::print(stderr, "poolvm: --trace: unknown kind '{}' (kinds: summary, alloc, exec, map)\n", bad);
+      return poolvm::kExitUsage;
+    }
+    if (!trace_out.empty()) {
+      trace_file.reset(std::fopen(trace_out.c_str(), "w"));
+      if (!trace_file) {
+        fmt::print(stderr, "poolvm: cannot write '{}': {}\n", trace_out, std::strerror(errno));
+        return poolvm::kExitUsage;
+      }
+      trace_options.out = trace_file.get();
+    }
+    if (!trace_json.empty()) {
+      json_file.reset(std::fopen(trace_json.c_str(), "w"));
+      if (!json_file) {
+        fmt::print(stderr, "poolvm: cannot write '{}': {}\n", trace_json, std::strerror(errno));
+        return poolvm::kExitUsage;
+      }
+      trace_options.json = json_file.get();
+    }
+    tracer.emplace(trace_options);
+    config.observer = &*tracer;
+  }
+
   poolvm::Vm vm(config);
   if (int status = load(vm, file); status != 0) return status;
   if (check->parsed()) return 0;
@@ -149,5 +189,6 @@ int main(int argc, char** argv) {
   poolvm::RunResult result = vm.run_main(program_args);
   std::fflush(stdout);
   if (result.error) fmt::print(stderr, "{}", result.error->text());
+  if (tracer) tracer->finish(vm);
   return result.exit_status;
 }

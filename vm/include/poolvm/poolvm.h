@@ -25,6 +25,50 @@ inline constexpr int kExitRuntimeError = 70;
 
 std::string_view version();
 
+// What --trace is built on: a host sees every allocation and free, every call
+// and (when it asks) every instruction. With no observer the interpreter runs
+// a loop instantiation that has no hooks at all.
+enum class PoolEventKind : uint8_t { Alloc, Free, AllocFailed };
+
+struct PoolEvent {
+  PoolEventKind kind;
+  uint64_t step;               // instructions executed so far in this run
+  uint16_t pool;               // pool index, as in pool_statistics()
+  std::string_view pool_name;
+  uint32_t block;              // block index (AllocFailed: none, UINT32_MAX)
+  uint32_t in_use;             // the pool's blocks in use after the event
+  uint32_t capacity;
+  std::string_view function;   // the function executing the instruction
+  uint32_t line;               // its source line, 0 if unknown
+};
+
+struct InstructionEvent {
+  uint64_t step;
+  std::string_view function;
+  uint32_t pc;                 // offset of the instruction in its function
+  uint32_t line;
+  std::string_view instruction;  // disassembled, e.g. "load n"
+  std::string_view stack_top;    // the top few values, printed, top last
+};
+
+struct CallEvent {
+  bool enter;                  // false: the call returned (or was unwound)
+  uint64_t step;
+  std::string_view function;
+};
+
+class Observer {
+ public:
+  virtual ~Observer() = default;
+  virtual void on_pool_event(const PoolEvent&) {}
+  virtual void on_call(const CallEvent&) {}
+  virtual void on_instruction(const InstructionEvent&) {}
+  // Instruction events cost a disassembly each: only sent when this is true.
+  virtual bool wants_instructions() const { return false; }
+};
+
+enum class BlockState : uint8_t { Free, Used, Constant };
+
 struct PoolOverride {
   std::string name;  // cons, str, frame or a record pool of the program
   uint32_t blocks;   // capacity; wins over the program's .pool directive
@@ -37,6 +81,7 @@ struct Config {
   // Where print/write go. Unset: the process's stdout, buffered, flushed at
   // the end of a run and before an error is returned.
   std::function<void(std::string_view)> output;
+  Observer* observer = nullptr;  // not owned; must outlive the runs
 };
 
 // A problem that kept a program from loading (assembly or verification).
@@ -103,6 +148,10 @@ class Vm {
   RunResult run_main(const std::vector<std::string>& args = {});
 
   std::vector<PoolStatistics> pool_statistics() const;
+  // State of every block of pool `pool` (index as in pool_statistics()).
+  std::vector<BlockState> block_states(size_t pool) const;
+  // Name of the loaded program's source file, as given to load_source.
+  std::string source_name() const;
 
   // Empties every pool, resets globals and rematerializes constants, so the
   // loaded program can run again from a clean state.

@@ -1,0 +1,9 @@
+; flags: --trace=exec
+.func main
+    push 2
+    push 3
+    add
+    dup
+    print
+    ret
+.end

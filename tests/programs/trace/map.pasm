@@ -1,0 +1,33 @@
+; flags: --trace=map --pool cons=200 --pool str=4 --pool frame=2
+; Every other cons cell freed, one constant string.
+.func main
+.local i keep c
+    push "const"
+    pop
+    push 0
+    store i
+loop:
+    load i
+    push 100
+    ge
+    jnz done
+    load i
+    push nil
+    cons
+    store c
+    load i
+    push 2
+    mod
+    jz kept
+    load c
+    pool_free
+kept:
+    load i
+    push 1
+    add
+    store i
+    jmp loop
+done:
+    push 0
+    ret
+.end
