@@ -65,7 +65,7 @@ TEST_CASE("statistics follow allocations; reset empties the pools and runs again
 }
 
 TEST_CASE("after a runtime error the frames are back and the VM runs again") {
-  poolvm::Vm vm({});
+  poolvm::Vm vm;
   REQUIRE(vm.load_source(".func f x\n load x\n push 0\n div\n ret\n.end\n" + main_of("push 1\n call f\n ret"),
                          "t.pasm"));
   poolvm::RunResult r = vm.run_main();
@@ -88,7 +88,8 @@ TEST_CASE("two VMs side by side keep separate pools") {
   c2.output = [&](std::string_view s) { out2.append(s); };
   c2.pools.push_back({"cons", 1});
   poolvm::Vm a(c1), b(c2);
-  std::string prog = main_of("push 1\n push 2\n cons\n push 1\n push 2\n cons\n pool_used cons\n print\n push 0\n ret");
+  std::string prog =
+      main_of("push 1\n push 2\n cons\n pop\n push 1\n push 2\n cons\n pop\n pool_used cons\n print\n push 0\n ret");
   REQUIRE(a.load_source(prog, "a.pasm"));
   REQUIRE(b.load_source(prog, "b.pasm"));
   CHECK(a.run_main().exit_status == 0);
@@ -100,7 +101,7 @@ TEST_CASE("two VMs side by side keep separate pools") {
 }
 
 TEST_CASE("load errors: diagnostics, unknown --pool names") {
-  poolvm::Vm vm({});
+  poolvm::Vm vm;
   CHECK_FALSE(vm.load_source(".func main\n lod 1\n.end\n", "bad.pasm"));
   REQUIRE_FALSE(vm.diagnostics().empty());
   CHECK(vm.diagnostics()[0].line == 2);

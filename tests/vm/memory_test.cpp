@@ -120,7 +120,7 @@ TEST_CASE("the operand stack limit is checked once per call") {
   poolvm::Config c;
   c.stack_values = 8;
   std::string prog = ".func f n\n load n\n load n\n load n\n load n\n add\n add\n add\n ret\n.end\n" +
-                     main_of("push 1\n push 2\n push 3\n push 4\n push 5\n push 6\n call f\n ret");
+                     main_of("push 1\n push 2\n push 3\n push 4\n push 5\n push 6\n call f\n pop\n pop\n pop\n pop\n pop\n ret");
   Ran r = run_text(prog, c);
   CHECK(r.status == 70);
   CHECK(r.error.find("stack overflow") != std::string::npos);

@@ -56,7 +56,7 @@ size_t program_args_start(CLI::App& run, const std::vector<std::string>& args, s
     if (a.size() > 1 && a[0] == '-') {
       if (a.find('=') != std::string::npos) continue;
       const CLI::Option* opt = run.get_option_no_throw(a);
-      if (opt != nullptr && opt->get_type_size_min() > 0) ++i;
+      if (opt != nullptr && opt->get_expected_min() > 0) ++i;
       continue;
     }
     return i + 1;  // args[i] is FILE

@@ -5,5 +5,7 @@
     add
     dup
     print
+    pop
+    push 0
     ret
 .end
