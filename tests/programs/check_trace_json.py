@@ -1,0 +1,57 @@
+#!/usr/bin/env python3
+"""tests/programs/check_trace_json.py POOLVM PROGRAM.pasm [ARGS...]
+
+Runs PROGRAM with --trace=summary and --trace-json, parses the JSON as Chrome
+Trace Event Format, and checks it against the summary: each pool's last
+counter value is its final in-use count, its largest is the peak, and every
+call span that opens also closes. Timestamps are instruction counts, so they
+must never decrease, and two runs give byte-identical files."""
+import json, os, subprocess, sys, tempfile
+
+poolvm, prog, *args = sys.argv[1:]
+tmp = tempfile.mkdtemp()
+def run(name):
+    out, js = os.path.join(tmp, name + ".txt"), os.path.join(tmp, name + ".json")
+    subprocess.run([poolvm, "run", "--trace=summary", "--trace-out", out, "--trace-json", js, prog, *args],
+                   check=True, stdout=subprocess.DEVNULL)
+    return open(out).read(), open(js).read()
+
+summary, text = run("a")
+_, text2 = run("b")
+assert text == text2, "two runs gave different JSON"
+doc = json.loads(text)
+events = doc["traceEvents"]
+assert events, "no events"
+
+rows = {}
+for line in summary.splitlines()[1:]:
+    if line.startswith("leaks"):
+        break
+    cols = line.split()
+    rows[cols[0]] = {"in_use": int(cols[3]), "peak": int(cols[4])}
+
+last, peak, depth, ts = {}, {}, 0, 0
+for e in events:
+    assert e["ts"] >= ts, "timestamps go back"
+    ts = e["ts"]
+    if e["ph"] == "C":
+        v = e["args"]["in use"]
+        last[e["name"]] = v
+        peak[e["name"]] = max(peak.get(e["name"], 0), v)
+    elif e["ph"] == "B":
+        depth += 1
+    elif e["ph"] == "E":
+        depth -= 1
+        assert depth >= 0, "span closed twice"
+assert depth == 0, f"{depth} call spans left open"
+
+checked = 0
+for pool, row in rows.items():
+    if pool in last:
+        assert last[pool] == row["in_use"], (pool, last[pool], row)
+        # Constants are counted before the run starts, so they raise the peak
+        # without a counter event.
+        assert peak[pool] <= row["peak"], (pool, peak[pool], row)
+        checked += 1
+assert checked >= 2, f"only {checked} pools had counters"
+print(f"ok: {len(events)} events, {checked} pools match the summary")
