@@ -730,9 +730,14 @@ Machine::Outcome Machine::execute(uint32_t func, const std::vector<Value>& argv,
     trace_pool(PoolEventKind::Alloc, kFramePool, blk, nullptr, frame, steps);
     trace_call(true, func, steps);
   }
-  Outcome outcome = observer != nullptr ? execute_loop<kTraced>(*this, frame, sp, result, halt_code, failure)
-                    : max_steps != 0    ? execute_loop<kCounted>(*this, frame, sp, result, halt_code, failure)
-                                        : execute_loop<kFast>(*this, frame, sp, result, halt_code, failure);
+  Outcome outcome;
+#ifndef POOLVM_NO_TRACING
+  if (observer != nullptr)
+    outcome = execute_loop<kTraced>(*this, frame, sp, result, halt_code, failure);
+  else
+#endif
+    outcome = max_steps != 0 ? execute_loop<kCounted>(*this, frame, sp, result, halt_code, failure)
+                             : execute_loop<kFast>(*this, frame, sp, result, halt_code, failure);
   if (outcome != Outcome::Failed) return outcome;
 
   // The backtrace: the faulting instruction, then every caller's call site.
