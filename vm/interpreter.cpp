@@ -50,7 +50,7 @@ static Machine::Outcome execute_loop(Machine& m, FrameHeader* frame, Value* sp, 
   const Function* const funcs = m.module.functions.data();
   const Value* const constants = m.constants.data();
   Value* const globals = m.globals.data();
-  Value* const stack_end = m.stack.get() + m.stack_size;
+  Value* const stack_end = m.stack + m.stack_size;
   PoolSet& pools = *m.pools;
   Pool& cons_pool = pools[kConsPool];
   Pool& frame_pool = pools[kFramePool];
@@ -95,6 +95,12 @@ static Machine::Outcome execute_loop(Machine& m, FrameHeader* frame, Value* sp, 
     if ((v).tag != Tag::Cons && (v).tag != Tag::Rec) TYPE_ERROR1("a record or cons", v); \
     if (pools[(v).pool].check((v).block, (v).gen) != Pool::Check::Live)               \
       FAIL_FAULT(m.check_live(v));                                                    \
+  } while (0)
+// Checked at calls and backward jumps only: enough to bound the time to notice.
+#define CHECK_INTERRUPT()                                                   \
+  do {                                                                      \
+    if (m.interrupted.load(std::memory_order_relaxed)) [[unlikely]]        \
+      FAIL("interrupted", "interrupted by the host");                       \
   } while (0)
 #define SLOT_PTR(v) (reinterpret_cast<Value*>(pools[(v).pool].block((v).block)))
 #define TRACE(...)                       \
@@ -325,26 +331,26 @@ dispatch:
 
   CASE(Not) { sp[-1] = Value::boolean(!sp[-1].truthy()); NEXT(); }
 
-  CASE(Jmp) {
-    pc = code + pc->a;
-    DISPATCH();
-  }
+#define JUMP()                                   \
+  do {                                           \
+    const Instr* target = code + pc->a;          \
+    if (target <= pc) CHECK_INTERRUPT();         \
+    pc = target;                                 \
+    DISPATCH();                                  \
+  } while (0)
+  CASE(Jmp) { JUMP(); }
   CASE(Jz) {
-    if (!(--sp)->truthy()) {
-      pc = code + pc->a;
-      DISPATCH();
-    }
+    if (!(--sp)->truthy()) JUMP();
     NEXT();
   }
   CASE(Jnz) {
-    if ((--sp)->truthy()) {
-      pc = code + pc->a;
-      DISPATCH();
-    }
+    if ((--sp)->truthy()) JUMP();
     NEXT();
   }
+#undef JUMP
 
   CASE(Call) {
+    CHECK_INTERRUPT();
     const Function& f = funcs[pc->a];
     Value* args = sp - f.arity;
     if (args + f.max_stack > stack_end) [[unlikely]]
@@ -374,6 +380,7 @@ dispatch:
     DISPATCH();
   }
   CASE(TailCall) {
+    CHECK_INTERRUPT();
     const Function& f = funcs[pc->a];
     Value* args = sp - f.arity;
     if (frame->base + f.max_stack > stack_end) [[unlikely]]
@@ -388,12 +395,25 @@ dispatch:
     DISPATCH();
   }
   CASE(CallExtern) {
-    FAIL("host error", "host function '{}' is not available", m.module.externs[pc->a].name);
+    CHECK_INTERRUPT();
+    Value* args = sp - m.module.externs[pc->a].arity;
+    Value r;
+    if (auto f = m.call_host(static_cast<uint32_t>(pc->a), args, r)) FAIL_FAULT(f);
+    sp = args;
+    *sp++ = r;
+    NEXT();
   }
   CASE(TailCallExtern) {
-    FAIL("host error", "host function '{}' is not available", m.module.externs[pc->a].name);
+    CHECK_INTERRUPT();
+    Value* args = sp - m.module.externs[pc->a].arity;
+    Value r;
+    if (auto f = m.call_host(static_cast<uint32_t>(pc->a), args, r)) FAIL_FAULT(f);
+    sp = args;
+    *sp++ = r;
+    goto return_top;
   }
   CASE(Ret) {
+  return_top:
     Value v = sp[-1];
     FrameHeader* done = frame;
     frame = done->caller;
@@ -700,16 +720,17 @@ failed:
 #undef SLOT_PTR
 #undef NEW_STRING
 #undef TRACE
+#undef CHECK_INTERRUPT
 #undef CASE
 #undef DISPATCH
 #undef NEXT
 }
 
-Machine::Outcome Machine::execute(uint32_t func, const std::vector<Value>& argv, Value& result,
+Machine::Outcome Machine::execute(uint32_t func, std::span<const Value> argv, Value& result,
                                   int64_t& halt_code, RuntimeError& error) {
   Pool& frame_pool = (*pools)[kFramePool];
   const Function& f = module.functions[func];
-  Value* sp = stack.get();
+  Value* sp = stack;
   auto fail_now = [&](std::string kind, std::string message) {
     error = RuntimeError{std::move(kind), std::move(message), {}};
     error.stack.push_back({f.name, module.source_name, f.line});

@@ -3,7 +3,9 @@
 // the interpreter keeps in each `frame` pool block.
 #pragma once
 
+#include <atomic>
 #include <cstdint>
+#include <span>
 #include <memory>
 #include <optional>
 #include <string>
@@ -47,8 +49,11 @@ struct Machine {
   std::vector<Value> constants;  // Module::constants as values (strings in `str`, constant)
   std::vector<Value> globals;
   std::vector<uint32_t> slots;   // per pool id: slots of a block (records and cons)
-  std::unique_ptr<Value[]> stack;
+  Value* stack = nullptr;  // owned_stack, or inside the host's memory
+  std::unique_ptr<Value[]> owned_stack;
   uint32_t stack_size = 0;
+  std::vector<const HostFunction*> host_functions;  // by extern index, resolved at load
+  std::atomic<bool> interrupted{false};
   std::vector<std::string> args;
   Output* out = nullptr;
   uint64_t max_steps = 0;
@@ -72,6 +77,9 @@ struct Machine {
 
   StrPool strings() { return StrPool((*pools)[kStrPool]); }
 
+  // The bytes of a live string value, else "".
+  std::string text_of(const Value& v) const;
+
   // Name of a referenced block for messages: "cons#17", "node#3".
   std::string block_name(const Value& v) const;
   // The fault for a reference that is not live, or nullopt when it is.
@@ -83,10 +91,16 @@ struct Machine {
   // Runs function `func` with `argv` as its arguments. On success the result
   // is in `result` (or halt's code in `halt_code`).
   enum class Outcome { Returned, Halted, Failed };
-  Outcome execute(uint32_t func, const std::vector<Value>& argv, Value& result, int64_t& halt_code,
+  Outcome execute(uint32_t func, std::span<const Value> argv, Value& result, int64_t& halt_code,
                   RuntimeError& error);
+
+  // Calls the host function of extern `index` with `arity` values at args;
+  // a fault when it failed or threw.
+  std::optional<Fault> call_host(uint32_t index, const Value* args, Value& result);
 };
 
 void append_float(double d, fmt::memory_buffer& out);
+Value to_value(const HostValue& h);
+HostValue to_host(const Value& v);
 
 }  // namespace poolvm

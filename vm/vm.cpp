@@ -1,6 +1,7 @@
 // vm/vm.cpp — the public Vm: loading (assemble, verify, reserve pools,
 // materialize constants), running main, statistics and reset.
 #include <algorithm>
+#include <map>
 
 #include "compiler/assembler.h"
 #include "compiler/verifier.h"
@@ -67,8 +68,20 @@ struct Vm::Impl {
   std::vector<LoadDiagnostic> diagnostics;
   std::string diagnostics_text;
   std::unique_ptr<Machine> machine;
+  std::map<std::string, std::pair<uint32_t, HostFunction>, std::less<>> host_functions;
+  uint64_t max_steps = 0;
 
-  explicit Impl(Config c) : config(std::move(c)), output(config.output) {}
+  explicit Impl(Config c) : config(std::move(c)), output(config.output), max_steps(config.max_steps) {
+    // Reserved once, so printing during a run does not allocate (unless one
+    // printed value alone is larger than this).
+    output.buffer().reserve(kOutputReserve);
+  }
+  static constexpr size_t kOutputReserve = (1 << 16) + (1 << 12);
+
+  // Takes a verified module: applies overrides, reserves pools and stack,
+  // resolves externs, materializes constants.
+  bool install(Module module);
+  RunResult run(uint32_t func, std::span<const Value> args);
 
   bool fail_load(std::string file, std::string message, bool config_error) {
     diagnostics.push_back({file, 0, 0, message, config_error});
@@ -102,8 +115,25 @@ bool Vm::load_source(std::string_view text, std::string_view file_name) {
     d.diagnostics_text = render_diagnostics(problems, text);
     return false;
   }
-  Module module = std::move(*assembled.module);
+  return d.install(std::move(*assembled.module));
+}
 
+namespace {
+constexpr size_t stack_bytes(uint32_t values) { return (static_cast<size_t>(values) * sizeof(Value) + 63) & ~size_t{63}; }
+}  // namespace
+
+bool Vm::Impl::install(Module module) {
+  Impl& d = *this;
+  std::string file = module.source_name;
+  for (const Extern& e : module.externs) {
+    auto it = d.host_functions.find(e.name);
+    if (it == d.host_functions.end())
+      return d.fail_load(file, fmt::format("extern '{}' ({} argument{}) is not provided by the host", e.name,
+                                           e.arity, e.arity == 1 ? "" : "s"), false);
+    if (it->second.first != e.arity)
+      return d.fail_load(file, fmt::format("extern '{}' is declared with {} argument{} but the host registered it with {}",
+                                           e.name, e.arity, e.arity == 1 ? "" : "s", it->second.first), false);
+  }
   for (const auto& o : d.config.pools) {
     auto it = std::find_if(module.pools.begin(), module.pools.end(),
                            [&](const PoolConfig& p) { return p.name == o.name; });
@@ -113,17 +143,32 @@ bool Vm::load_source(std::string_view text, std::string_view file_name) {
   }
 
   auto m = std::make_unique<Machine>();
+  m->stack_size = std::max<uint32_t>(d.config.stack_values, 1);
   try {
-    m->pools = std::make_unique<PoolSet>(module.pools);
+    std::span<std::byte> host = d.config.memory;
+    if (!host.empty()) {
+      // The host's buffer holds the operand stack first, then the pools.
+      size_t need = stack_bytes(m->stack_size) + PoolSet::bytes_needed(module.pools) + 128;
+      if (host.size() < need)
+        return d.fail_load(file, fmt::format("host memory too small: {} bytes needed, {} given", need, host.size()), true);
+      auto addr = reinterpret_cast<uintptr_t>(host.data());
+      size_t skip = (64 - addr % 64) % 64;
+      m->stack = reinterpret_cast<Value*>(host.data() + skip);
+      m->pools = std::make_unique<PoolSet>(module.pools, host.subspan(skip + stack_bytes(m->stack_size)));
+    } else {
+      m->pools = std::make_unique<PoolSet>(module.pools);
+      m->owned_stack = std::make_unique<Value[]>(m->stack_size);
+      m->stack = m->owned_stack.get();
+    }
   } catch (const PoolSetError& e) {
     return d.fail_load(file, e.what(), true);
   }
+  for (const Extern& e : module.externs) m->host_functions.push_back(&d.host_functions.find(e.name)->second.second);
   m->slots.resize(module.pools.size());
   for (size_t i = 0; i < module.pools.size(); ++i) m->slots[i] = module.pools[i].size;
   m->globals.assign(module.globals.size(), Value::nil());
-  m->stack_size = std::max<uint32_t>(d.config.stack_values, 1);
-  m->stack = std::make_unique<Value[]>(m->stack_size);
-  m->max_steps = d.config.max_steps;
+  m->max_steps = d.max_steps;
+  m->scratch.reserve(4096);
   m->observer = d.config.observer;
   m->out = &d.output;
   m->module = std::move(module);
@@ -133,25 +178,22 @@ bool Vm::load_source(std::string_view text, std::string_view file_name) {
   return true;
 }
 
-RunResult Vm::run_main(const std::vector<std::string>& args) {
-  Impl& d = *impl_;
+RunResult Vm::Impl::run(uint32_t func, std::span<const Value> args) {
   RunResult r;
-  if (!d.machine) {
-    r.exit_status = kExitRuntimeError;
-    r.error = RuntimeError{"no program", "no program is loaded", {}};
-    return r;
-  }
-  Machine& m = *d.machine;
-  m.args = args;
+  Machine& m = *machine;
   m.steps = 0;
+  m.max_steps = max_steps;
+  m.interrupted.store(false, std::memory_order_relaxed);
   Value result = Value::nil();
   int64_t halt_code = 0;
   RuntimeError error;
-  switch (m.execute(static_cast<uint32_t>(m.module.main), {}, result, halt_code, error)) {
+  switch (m.execute(func, args, result, halt_code, error)) {
     case Machine::Outcome::Returned:
+      r.value = to_host(result);
       r.exit_status = result.tag == Tag::Int ? static_cast<int>(static_cast<uint64_t>(result.i) & 255) : 0;
       break;
     case Machine::Outcome::Halted:
+      r.halted = true;
       r.exit_status = static_cast<int>(static_cast<uint64_t>(halt_code) & 255);
       break;
     case Machine::Outcome::Failed:
@@ -159,8 +201,56 @@ RunResult Vm::run_main(const std::vector<std::string>& args) {
       r.error = std::move(error);
       break;
   }
-  d.output.flush();
+  output.flush();
   return r;
+}
+
+namespace {
+RunResult usage_error(std::string message) {
+  RunResult r;
+  r.exit_status = kExitRuntimeError;
+  r.error = RuntimeError{"usage", std::move(message), {}};
+  return r;
+}
+}  // namespace
+
+RunResult Vm::run_main(const std::vector<std::string>& args) {
+  Impl& d = *impl_;
+  if (!d.machine) return usage_error("no program is loaded");
+  d.machine->args = args;
+  return d.run(static_cast<uint32_t>(d.machine->module.main), {});
+}
+
+RunResult Vm::call(std::string_view function, std::span<const HostValue> args) {
+  Impl& d = *impl_;
+  if (!d.machine) return usage_error("no program is loaded");
+  int f = d.machine->module.find_function(function);
+  if (f < 0) return usage_error(fmt::format("no function '{}'", function));
+  const Function& fn = d.machine->module.functions[f];
+  if (fn.arity != args.size())
+    return usage_error(fmt::format("'{}' takes {} argument{}, given {}", function, fn.arity, fn.arity == 1 ? "" : "s",
+                                   args.size()));
+  static_assert(sizeof(HostValue) == sizeof(Value));
+  return d.run(static_cast<uint32_t>(f), std::span<const Value>(reinterpret_cast<const Value*>(args.data()), args.size()));
+}
+
+void Vm::register_function(std::string name, uint32_t arity, HostFunction fn) {
+  impl_->host_functions[std::move(name)] = {arity, std::move(fn)};
+}
+
+void Vm::set_step_budget(uint64_t max_steps) { impl_->max_steps = max_steps; }
+
+void Vm::interrupt() {
+  if (impl_->machine) impl_->machine->interrupted.store(true, std::memory_order_relaxed);
+}
+
+std::string Vm::text(const HostValue& v) const {
+  return impl_->machine ? impl_->machine->text_of(to_value(v)) : std::string();
+}
+
+size_t Vm::memory_needed() const {
+  if (!impl_->machine) return 0;
+  return stack_bytes(impl_->machine->stack_size) + impl_->machine->pools->reserved_bytes() + 128;
 }
 
 std::vector<PoolStatistics> Vm::pool_statistics() const {

@@ -6,10 +6,13 @@
 // running returns a RunResult that carries a structured RuntimeError.
 #pragma once
 
+#include <atomic>
+#include <cstddef>
 #include <cstdint>
 #include <functional>
 #include <memory>
 #include <optional>
+#include <span>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -24,6 +27,63 @@ inline constexpr int kExitNoInput = 66;
 inline constexpr int kExitRuntimeError = 70;
 
 std::string_view version();
+
+// A value crossing the host boundary: the VM's own 16-byte value, bit for
+// bit, so passing arguments and results copies no memory of the pools.
+// Strings, conses and records are references: read them through HostCall
+// (during a host function) or Vm::text (after a run).
+class HostValue {
+ public:
+  enum class Type : uint8_t { Nil, Bool, Int, Float, String, Cons, Record };
+
+  HostValue() = default;  // nil
+  static HostValue boolean(bool b);
+  static HostValue integer(int64_t i);
+  static HostValue real(double d);
+
+  Type type() const { return static_cast<Type>(bits_[0]); }
+  bool is_nil() const { return type() == Type::Nil; }
+  bool as_bool() const;      // false unless a Bool
+  int64_t as_int() const;    // 0 unless an Int
+  double as_float() const;   // an Int converted, a Float, else 0
+  bool truthy() const;       // false, nil and 0 are false
+
+ private:
+  alignas(8) unsigned char bits_[16] = {};
+  friend struct HostValueAccess;
+};
+static_assert(sizeof(HostValue) == 16);
+
+class HostCall;
+// A host function for a `.extern`: receives the arguments, returns the result.
+// To fail with a runtime error, call HostCall::fail and return anything.
+using HostFunction = std::function<HostValue(HostCall&)>;
+
+class HostCall {
+ public:
+  std::span<const HostValue> args() const { return args_; }
+  // The bytes of a string argument (empty for other types or freed strings).
+  std::string text(const HostValue& v) const;
+  // A new string in the `str` pool (the program frees it); nil and a failure
+  // when the pool is exhausted.
+  HostValue make_string(std::string_view bytes);
+  // A new cons cell; nil and a failure when `cons` is exhausted.
+  HostValue make_cons(const HostValue& car, const HostValue& cdr);
+  // Ends the call with a runtime error ("host error: MESSAGE") that carries
+  // the backtrace of the program.
+  void fail(std::string message);
+  bool failed() const { return failed_; }
+  std::string_view function() const { return function_; }
+
+ private:
+  friend struct HostCallAccess;
+  HostCall() = default;
+  void* machine_ = nullptr;
+  std::span<const HostValue> args_;
+  std::string_view function_;
+  bool failed_ = false;
+  std::string message_;
+};
 
 // What --trace is built on: a host sees every allocation and free, every call
 // and (when it asks) every instruction. With no observer the interpreter runs
@@ -82,6 +142,11 @@ struct Config {
   // the end of a run and before an error is returned.
   std::function<void(std::string_view)> output;
   Observer* observer = nullptr;  // not owned; must outlive the runs
+  // Host-supplied memory for the pools and the operand stack. When set, the
+  // VM allocates nothing from the system heap while it runs a loaded program
+  // (loading still builds the module on the heap). Too small: load fails with
+  // the number of bytes needed.
+  std::span<std::byte> memory;
 };
 
 // A problem that kept a program from loading (assembly or verification).
@@ -113,6 +178,8 @@ struct RunResult {
   // Exit status as the CLI reports it: main's int result mod 256, halt's
   // code, 0 for a non-int result, 70 after a runtime error.
   int exit_status = 0;
+  HostValue value;  // the function's result (nil after halt or an error)
+  bool halted = false;
   std::optional<RuntimeError> error;
   bool ok() const { return !error.has_value(); }
 };
@@ -144,14 +211,34 @@ class Vm {
   // Diagnostics rendered like a compiler (file:line:col, quoted line, caret).
   std::string diagnostics_text() const;
 
+  // Registers a host function for the program's `.extern NAME ARITY`. Do it
+  // before load_source: loading fails, naming the extern, when a declared
+  // extern has no host function or a different arity.
+  void register_function(std::string name, uint32_t arity, HostFunction fn);
+
   // Runs `main` with program arguments (for argc/argv).
   RunResult run_main(const std::vector<std::string>& args = {});
+  // Runs any function by name with arguments (arity must match).
+  RunResult call(std::string_view function, std::span<const HostValue> args = {});
+
+  // Instruction budget for the following runs (0: none); overrides Config.
+  void set_step_budget(uint64_t max_steps);
+  // Asks the running program to stop with a runtime error "interrupted".
+  // Safe from any thread and from host functions; noticed at the next call
+  // or backward jump. Cleared when the next run starts.
+  void interrupt();
+
+  // The bytes of a string value (e.g. a result), "" if not a live string.
+  std::string text(const HostValue& v) const;
 
   std::vector<PoolStatistics> pool_statistics() const;
   // State of every block of pool `pool` (index as in pool_statistics()).
   std::vector<BlockState> block_states(size_t pool) const;
   // Name of the loaded program's source file, as given to load_source.
   std::string source_name() const;
+  // Bytes the pools and operand stack of the loaded program need, i.e. the
+  // size of Config::memory that would hold them (0 when nothing is loaded).
+  size_t memory_needed() const;
 
   // Empties every pool, resets globals and rematerializes constants, so the
   // loaded program can run again from a clean state.
