@@ -1,0 +1,175 @@
+// tests/runtime/pool_test.cpp — one pool: exhaustion, free orders, reference
+// checks, the generation wrap policy, statistics, and a 1,000,000-block pool.
+#include <doctest/doctest.h>
+
+#include <algorithm>
+#include <numeric>
+#include <random>
+#include <set>
+#include <vector>
+
+#include "runtime/pool_set.h"
+#include "runtime/value.h"
+
+using namespace poolvm;
+
+namespace {
+
+// A standalone pool over its own memory.
+struct TestPool {
+  std::vector<std::byte> memory;
+  Pool pool;
+  TestPool(uint32_t capacity, size_t stride = 32, bool refs = true) {
+    memory.resize(Pool::bytes_needed(capacity, stride) + 64);
+    auto addr = reinterpret_cast<uintptr_t>(memory.data());
+    pool.init("test", capacity, stride, static_cast<uint32_t>(stride), refs, memory.data() + (64 - addr % 64) % 64);
+  }
+};
+
+void free_in_order(Pool& p, std::vector<uint32_t> blocks) {
+  for (uint32_t b : blocks) p.release(b);
+}
+
+}  // namespace
+
+TEST_CASE("allocation to exhaustion and back, in LIFO, FIFO and random free orders") {
+  const uint32_t n = 1000;
+  TestPool t(n);
+  Pool& p = t.pool;
+  std::mt19937 rng(42);
+  for (int order = 0; order < 3; ++order) {
+    CAPTURE(order);
+    std::vector<uint32_t> got;
+    for (uint32_t i = 0; i < n; ++i) {
+      uint32_t b = p.alloc();
+      REQUIRE(b != Pool::kNoBlock);
+      got.push_back(b);
+    }
+    CHECK(std::set<uint32_t>(got.begin(), got.end()).size() == n);  // each block once
+    CHECK(*std::max_element(got.begin(), got.end()) == n - 1);
+    CHECK(p.available() == 0);
+    CHECK(p.alloc() == Pool::kNoBlock);
+    CHECK(p.stats().in_use == n);
+    if (order == 0) std::reverse(got.begin(), got.end());
+    if (order == 2) std::shuffle(got.begin(), got.end(), rng);
+    free_in_order(p, got);
+    CHECK(p.stats().in_use == 0);
+    CHECK(p.available() == n);
+  }
+  CHECK(p.stats().failed == 3);
+  CHECK(p.stats().allocations == 3 * n);
+  CHECK(p.stats().frees == 3 * n);
+  CHECK(p.stats().peak == n);
+}
+
+TEST_CASE("freed blocks are reused most recently freed first") {
+  TestPool t(8);
+  uint32_t a = t.pool.alloc(), b = t.pool.alloc();
+  t.pool.release(a);
+  t.pool.release(b);
+  CHECK(t.pool.alloc() == b);
+  CHECK(t.pool.alloc() == a);
+  CHECK(t.pool.alloc() == 2);  // then the bump cursor
+}
+
+TEST_CASE("stale, double-free and foreign references are told apart in O(1)") {
+  TestPool t(4);
+  Pool& p = t.pool;
+  uint32_t b = p.alloc();
+  uint32_t gen = p.generation(b);
+  CHECK(gen % 2 == 1);
+  CHECK(p.check(b, gen) == Pool::Check::Live);
+  p.release(b);
+  CHECK(p.check(b, gen) == Pool::Check::Stale);  // use after free, or double free when freeing
+  CHECK_FALSE(p.is_live(b));
+  uint32_t again = p.alloc();
+  CHECK(again == b);
+  CHECK(p.check(b, gen) == Pool::Check::Stale);  // reuse does not revive the old reference
+  CHECK(p.check(b, p.generation(b)) == Pool::Check::Live);
+  CHECK(p.check(3, 1) == Pool::Check::Foreign);               // never handed out
+  CHECK(p.check(b, gen + 1) == Pool::Check::Foreign);         // even: never a live generation
+  CHECK(p.check(b, p.generation(b) + 2) == Pool::Check::Foreign);  // from the future
+  CHECK(p.check(1000, 1) == Pool::Check::Foreign);            // outside the pool
+}
+
+TEST_CASE("generation wrap: a reference-handing pool retires the block, the frame pool reuses it") {
+  TestPool refs(2);
+  uint32_t b = refs.pool.alloc();
+  refs.pool.set_generation_for_test(b, 0xFFFFFFFDu);  // the last live generation
+  CHECK(refs.pool.check(b, 0xFFFFFFFDu) == Pool::Check::Live);
+  refs.pool.release(b);
+  CHECK(refs.pool.stats().retired == 1);
+  CHECK(refs.pool.check(b, 0xFFFFFFFDu) == Pool::Check::Stale);
+  uint32_t next = refs.pool.alloc();
+  CHECK(next != b);  // never handed out again
+  CHECK(refs.pool.alloc() == Pool::kNoBlock);
+  CHECK(refs.pool.stats().in_use == 1);
+
+  TestPool frames(1, 32, /*refs=*/false);
+  uint32_t f = frames.pool.alloc();
+  frames.pool.set_generation_for_test(f, 0xFFFFFFFDu);
+  frames.pool.release(f);
+  CHECK(frames.pool.stats().retired == 0);
+  CHECK(frames.pool.alloc() == f);
+  CHECK(frames.pool.generation(f) == 1);
+}
+
+TEST_CASE("constants stay live, are counted, and are never the same as a fresh block") {
+  TestPool t(4);
+  uint32_t b = t.pool.alloc();
+  t.pool.make_constant(b);
+  CHECK(t.pool.is_constant(b));
+  CHECK(t.pool.check(b, Pool::kConstantGen) == Pool::Check::Live);
+  CHECK(t.pool.stats().constants == 1);
+  CHECK(t.pool.stats().in_use == 1);
+}
+
+TEST_CASE("every statistic after each kind of operation") {
+  TestPool t(2, 48);
+  Pool& p = t.pool;
+  const PoolStats& s = p.stats();
+  CHECK(s.block_bytes == 48);
+  CHECK(s.capacity == 2);
+  CHECK(s.reserved_bytes == Pool::bytes_needed(2, 48));
+  CHECK(s.in_use == 0);
+  uint32_t a = p.alloc();
+  CHECK((s.in_use == 1 && s.peak == 1 && s.allocations == 1 && s.frees == 0 && s.failed == 0));
+  uint32_t b = p.alloc();
+  CHECK((s.in_use == 2 && s.peak == 2 && s.allocations == 2));
+  CHECK(p.alloc() == Pool::kNoBlock);
+  CHECK((s.in_use == 2 && s.allocations == 2 && s.failed == 1));
+  p.release(a);
+  CHECK((s.in_use == 1 && s.peak == 2 && s.frees == 1));
+  p.reset_peak();
+  CHECK(s.peak == 1);
+  p.note_failure();
+  CHECK(s.failed == 2);
+  p.release(b);
+  p.clear();
+  CHECK((s.in_use == 0 && s.peak == 0 && s.allocations == 0 && s.frees == 0 && s.failed == 0));
+  CHECK(s.capacity == 2);
+  CHECK(s.reserved_bytes == Pool::bytes_needed(2, 48));
+  CHECK(p.available() == 2);
+}
+
+TEST_CASE("a 1,000,000-block pool is created without touching it, then used in full") {
+  PoolSet set({{"cons", PoolKind::Cons, 2, 1000000}, {"str", PoolKind::Str, 32, 1}, {"frame", PoolKind::Frame, 4, 1}});
+  Pool& p = set[kConsPool];
+  CHECK(p.capacity() == 1000000);
+  std::vector<uint32_t> blocks(1000000);
+  for (auto& b : blocks) {
+    b = p.alloc();
+    reinterpret_cast<Value*>(p.block(b))[0] = Value::integer(b);
+  }
+  CHECK(p.alloc() == Pool::kNoBlock);
+  std::shuffle(blocks.begin(), blocks.end(), std::mt19937(7));
+  for (uint32_t b : blocks) {
+    CHECK_EQ(reinterpret_cast<Value*>(p.block(b))[0].i, static_cast<int64_t>(b));
+    p.release(b);
+  }
+  CHECK(p.stats().in_use == 0);
+  std::set<uint32_t> again;
+  for (int i = 0; i < 1000000; ++i) again.insert(p.alloc());
+  CHECK(again.size() == 1000000);
+  CHECK(p.stats().peak == 1000000);
+}

@@ -1,0 +1,108 @@
+// tests/runtime/strings_test.cpp — strings as chains of `str` blocks:
+// block counts, contents, comparison, all-or-nothing allocation.
+#include <doctest/doctest.h>
+
+#include <string>
+
+#include "runtime/pool_set.h"
+#include "runtime/strings.h"
+#include "runtime/value.h"
+
+using namespace poolvm;
+
+namespace {
+PoolSet make_set(uint32_t str_blocks) {
+  return PoolSet({{"cons", PoolKind::Cons, 2, 1}, {"str", PoolKind::Str, 32, str_blocks}, {"frame", PoolKind::Frame, 4, 1}});
+}
+uint32_t make(StrPool& s, const std::string& text) {
+  uint32_t b = s.alloc(static_cast<uint32_t>(text.size()));
+  REQUIRE(b != Pool::kNoBlock);
+  StrPool::Writer w(s, b);
+  w.put(text);
+  return b;
+}
+std::string contents(StrPool& s, uint32_t b) {
+  std::string out;
+  s.for_each_chunk(b, [&](std::string_view c) { out.append(c); });
+  return out;
+}
+}  // namespace
+
+TEST_CASE("a string of L bytes takes max(1, ceil(L/32)) blocks and reads back") {
+  PoolSet set = make_set(100);
+  StrPool s(set[kStrPool]);
+  for (uint32_t len : {0u, 1u, 31u, 32u, 33u, 64u, 65u, 200u}) {
+    CAPTURE(len);
+    std::string text;
+    for (uint32_t i = 0; i < len; ++i) text += static_cast<char>('a' + i % 26);
+    uint32_t before = set[kStrPool].stats().in_use;
+    uint32_t b = make(s, text);
+    CHECK(set[kStrPool].stats().in_use - before == std::max(1u, (len + 31) / 32));
+    CHECK(s.length(b) == len);
+    CHECK(contents(s, b) == text);
+    for (uint32_t i = 0; i < len; ++i) CHECK(s.byte_at(b, i) == static_cast<uint8_t>(text[i]));
+    s.release(b);
+    CHECK(set[kStrPool].stats().in_use == before);
+  }
+}
+
+TEST_CASE("allocation at the exhaustion boundary is all or nothing") {
+  PoolSet set = make_set(4);
+  StrPool s(set[kStrPool]);
+  Pool& p = set[kStrPool];
+  uint32_t one = make(s, "x");
+  CHECK(p.available() == 3);
+  CHECK(s.alloc(97) == Pool::kNoBlock);  // needs 4 blocks, 3 free
+  CHECK(p.available() == 3);
+  CHECK(p.stats().in_use == 1);
+  CHECK(p.stats().failed == 1);
+  uint32_t big = s.alloc(96);  // exactly 3 blocks
+  REQUIRE(big != Pool::kNoBlock);
+  CHECK(p.available() == 0);
+  s.release(big);
+  s.release(one);
+  CHECK(p.stats().in_use == 0);
+  CHECK(p.stats().frees == 4);
+}
+
+TEST_CASE("comparison is bytewise across block boundaries; writers append other strings") {
+  PoolSet set = make_set(40);
+  StrPool s(set[kStrPool]);
+  std::string long_a(70, 'a'), long_b = long_a;
+  long_b[69] = 'b';
+  uint32_t a = make(s, long_a), b = make(s, long_b), a2 = make(s, long_a), shorter = make(s, long_a.substr(0, 40));
+  CHECK(s.compare(a, b) < 0);
+  CHECK(s.compare(b, a) > 0);
+  CHECK(s.equal(a, a2));
+  CHECK_FALSE(s.equal(a, b));
+  CHECK(s.compare(shorter, a) < 0);
+  uint32_t joined = s.alloc(s.length(a) + s.length(shorter));
+  StrPool::Writer w(s, joined);
+  w.put_from(a);
+  w.put_from(shorter);
+  CHECK(contents(s, joined) == long_a + long_a.substr(0, 40));
+}
+
+TEST_CASE("a pool set over a host buffer lives inside it; too small says how much is needed") {
+  auto configs = default_pool_configs();
+  configs.push_back({"node", PoolKind::Record, 3, 10});
+  size_t need = PoolSet::bytes_needed(configs);
+  std::vector<std::byte> small(need / 2);
+  try {
+    PoolSet bad(configs, small);
+    FAIL("a too-small buffer was accepted");
+  } catch (const PoolSetError& e) {
+    CHECK(std::string(e.what()).find("bytes needed") != std::string::npos);
+  }
+  std::vector<std::byte> buffer(need + 64);
+  PoolSet set(configs, buffer);
+  CHECK(set.size() == 4);
+  CHECK(set.find("node") == 3);
+  CHECK(set.find("nope") == -1);
+  uint32_t b = set[3].alloc();
+  std::byte* block = set[3].block(b);
+  CHECK(block >= buffer.data());
+  CHECK(block < buffer.data() + buffer.size());
+  CHECK(set[3].stats().block_bytes == 48);
+  CHECK(set.reserved_bytes() == need);
+}
