@@ -30,14 +30,23 @@ size_t pool_stride(const PoolConfig& c) {
 }
 
 size_t PoolSet::bytes_needed(const std::vector<PoolConfig>& configs) {
+  // Saturates instead of wrapping: a hostile module may declare absurd pools.
   size_t total = 0;
-  for (const auto& c : configs) total += Pool::bytes_needed(c.blocks, pool_stride(c));
+  for (const auto& c : configs) {
+    size_t stride = pool_stride(c);
+    if (stride != 0 && c.blocks > kMaxReservation / stride) return SIZE_MAX;
+    size_t n = Pool::bytes_needed(c.blocks, stride);
+    if (n > kMaxReservation - total) return SIZE_MAX;
+    total += n;
+  }
   return total;
 }
 
 PoolSet::PoolSet(std::vector<PoolConfig> configs, std::span<std::byte> host)
     : configs_(std::move(configs)) {
   bytes_ = bytes_needed(configs_);
+  if (bytes_ == SIZE_MAX)
+    throw PoolSetError(fmt::format("the pools are too large to reserve (more than {} bytes)", kMaxReservation));
   if (host.empty()) {
     // Large requests are served by fresh mappings: pages stay untouched until used.
     memory_ = static_cast<std::byte*>(std::aligned_alloc(64, bytes_ == 0 ? 64 : bytes_));

@@ -30,6 +30,9 @@ inline constexpr uint32_t kDefaultStrBlocks = 65536;
 inline constexpr uint32_t kDefaultFrameSlots = 32;
 inline constexpr uint32_t kDefaultFrameBlocks = 4096;
 inline constexpr uint32_t kMaxSlots = 16777216;  // spec §3
+// No pool set reserves more than this (64 TiB of address space); bytes_needed
+// returns SIZE_MAX beyond it.
+inline constexpr size_t kMaxReservation = size_t{1} << 46;
 
 // A frame block is this header (owned by the interpreter) followed by its slots.
 inline constexpr size_t kFrameHeaderBytes = 32;

@@ -3,8 +3,7 @@
 #include <algorithm>
 #include <map>
 
-#include "compiler/assembler.h"
-#include "compiler/verifier.h"
+#include "vm/program_input.h"
 #include "poolvm/poolvm.h"
 #include "vm/machine.h"
 
@@ -107,15 +106,13 @@ bool Vm::load_source(std::string_view text, std::string_view file_name) {
   d.machine.reset();
   std::string file(file_name);
 
-  AssembleResult assembled = assemble(text, file_name);
-  std::vector<Diagnostic> problems = std::move(assembled.diagnostics);
-  if (assembled.ok()) problems = verify(*assembled.module);
-  if (!problems.empty()) {
-    for (const auto& p : problems) d.diagnostics.push_back({p.file, p.line, p.column, p.message, false});
-    d.diagnostics_text = render_diagnostics(problems, text);
+  ProgramInput input = read_program(text, file_name);
+  if (!input.ok) {
+    d.diagnostics = std::move(input.diagnostics);
+    d.diagnostics_text = std::move(input.diagnostics_text);
     return false;
   }
-  return d.install(std::move(*assembled.module));
+  return d.install(std::move(input.module));
 }
 
 namespace {
@@ -148,7 +145,9 @@ bool Vm::Impl::install(Module module) {
     std::span<std::byte> host = d.config.memory;
     if (!host.empty()) {
       // The host's buffer holds the operand stack first, then the pools.
-      size_t need = stack_bytes(m->stack_size) + PoolSet::bytes_needed(module.pools) + 128;
+      size_t pools_need = PoolSet::bytes_needed(module.pools);
+      if (pools_need == SIZE_MAX) throw PoolSetError("the pools are too large to reserve");
+      size_t need = stack_bytes(m->stack_size) + pools_need + 128;
       if (host.size() < need)
         return d.fail_load(file, fmt::format("host memory too small: {} bytes needed, {} given", need, host.size()), true);
       auto addr = reinterpret_cast<uintptr_t>(host.data());

@@ -15,6 +15,7 @@
 #include <fmt/format.h>
 
 #include "poolvm/poolvm.h"
+#include "poolvm/tools.h"
 #include "poolvm/trace.h"
 
 namespace {
@@ -96,7 +97,7 @@ int main(int argc, char** argv) {
   std::string trace_out, trace_json;
 
   CLI::App* run = app.add_subcommand("run", "run a .pasm program");
-  run->add_option("FILE", file, "program to run (.pasm)")->required();
+  run->add_option("FILE", file, "program to run (.pasm or .pbc, told apart by content)")->required();
   run->add_option("--pool", pool_specs, "override a pool's capacity: NAME=BLOCKS (repeatable)")
       ->type_name("NAME=BLOCKS");
   run->add_option("--max-steps", max_steps, "stop with a runtime error after N instructions")
@@ -112,8 +113,18 @@ int main(int argc, char** argv) {
   run->add_option("--trace-json", trace_json, "write Chrome Trace Event JSON (Perfetto) to PATH")->type_name("PATH");
   run->footer("Everything after FILE is passed to the program (argc/argv).");
 
-  CLI::App* check = app.add_subcommand("check", "assemble and verify a program; run nothing");
-  check->add_option("FILE", file, "program to check")->required();
+  CLI::App* check = app.add_subcommand("check", "assemble (or load) and verify a program; run nothing");
+  check->add_option("FILE", file, "program to check (.pasm or .pbc)")->required();
+
+  std::string out_path;
+  bool strip = false;
+  CLI::App* asm_cmd = app.add_subcommand("asm", "assemble a .pasm program into a .pbc bytecode file");
+  asm_cmd->add_option("FILE", file, "program to assemble")->required();
+  asm_cmd->add_option("-o", out_path, "output file (default: FILE with .pbc in place of .pasm)")->type_name("OUT.pbc");
+  asm_cmd->add_flag("--strip", strip, "leave out line information and local and label names");
+
+  CLI::App* dis = app.add_subcommand("dis", "print a program (.pasm or .pbc) as assembly that reassembles");
+  dis->add_option("FILE", file, "program to disassemble")->required();
 
   std::vector<std::string> args(argv + 1, argv + argc);
   std::vector<std::string> program_args;
@@ -137,6 +148,37 @@ int main(int argc, char** argv) {
   } catch (const CLI::ParseError& e) {
     app.exit(e);
     return poolvm::kExitUsage;
+  }
+
+  if (check->parsed() || asm_cmd->parsed() || dis->parsed()) {
+    std::string why;
+    auto input = read_file(file, why);
+    if (!input) {
+      fmt::print(stderr, "poolvm: cannot read '{}': {}\n", file, why);
+      return poolvm::kExitNoInput;
+    }
+    poolvm::ToolResult r = check->parsed()     ? poolvm::check_program(*input, file)
+                           : asm_cmd->parsed() ? poolvm::assemble_program(*input, file, strip)
+                                               : poolvm::disassemble_program(*input, file);
+    if (!r.ok) {
+      fmt::print(stderr, "{}", r.diagnostics_text);
+      return poolvm::kExitInvalidProgram;
+    }
+    if (dis->parsed()) fmt::print("{}", r.output);
+    if (asm_cmd->parsed()) {
+      if (out_path.empty()) {
+        out_path = file;
+        if (out_path.size() > 5 && out_path.ends_with(".pasm")) out_path.resize(out_path.size() - 5);
+        out_path += ".pbc";
+      }
+      std::FILE* f = std::fopen(out_path.c_str(), "wb");
+      if (f == nullptr || std::fwrite(r.output.data(), 1, r.output.size(), f) != r.output.size() ||
+          std::fclose(f) != 0) {
+        fmt::print(stderr, "poolvm: cannot write '{}': {}\n", out_path, std::strerror(errno));
+        return poolvm::kExitCantCreate;
+      }
+    }
+    return 0;
   }
 
   poolvm::Config config;
@@ -184,7 +226,6 @@ int main(int argc, char** argv) {
 
   poolvm::Vm vm(config);
   if (int status = load(vm, file); status != 0) return status;
-  if (check->parsed()) return 0;
 
   poolvm::RunResult result = vm.run_main(program_args);
   std::fflush(stdout);

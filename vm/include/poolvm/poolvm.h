@@ -25,6 +25,7 @@ inline constexpr int kExitUsage = 64;
 inline constexpr int kExitInvalidProgram = 65;
 inline constexpr int kExitNoInput = 66;
 inline constexpr int kExitRuntimeError = 70;
+inline constexpr int kExitCantCreate = 73;  // an output file cannot be written (sysexits' EX_CANTCREAT)
 
 std::string_view version();
 
@@ -204,9 +205,10 @@ class Vm {
   Vm(Vm&&) noexcept;
   Vm& operator=(Vm&&) noexcept;
 
-  // Assembles and verifies .pasm text and reserves the program's pools.
-  // false: see diagnostics() / diagnostics_text().
-  bool load_source(std::string_view text, std::string_view file_name);
+  // Loads a program — .pasm text or .pbc bytes, told apart by content —
+  // verifies it and reserves its pools. false: see diagnostics() /
+  // diagnostics_text().
+  bool load_source(std::string_view program, std::string_view file_name);
   const std::vector<LoadDiagnostic>& diagnostics() const;
   // Diagnostics rendered like a compiler (file:line:col, quoted line, caret).
   std::string diagnostics_text() const;

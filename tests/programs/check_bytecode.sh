@@ -1,0 +1,49 @@
+#!/usr/bin/env bash
+# tests/programs/check_bytecode.sh POOLVM SOURCE_DIR
+# The bytecode commands end to end: every program in programs/ gives the same
+# stdout, stderr and exit status from its .pasm and from its .pbc (plain and
+# --strip'd stdout); dis output reassembles and disassembles to the same text; and bad input
+# gets the documented exit statuses and messages.
+set -u
+poolvm=$1 src=$2
+tmp=$(mktemp -d); trap 'rm -rf "$tmp"' EXIT
+fail=0
+check() { if ! eval "$2"; then echo "FAIL: $1"; fail=1; fi; }
+
+for prog in "$src"/programs/*.pasm; do
+  name=$(basename "$prog" .pasm)
+  cp "$prog" "$tmp/$name.pasm"
+  (cd "$tmp" && "$poolvm" asm "$name.pasm" && "$poolvm" asm "$name.pasm" -o "$name.stripped.pbc" --strip) ||
+    { echo "FAIL: asm $name"; fail=1; continue; }
+  args=""; [[ $name == binary_trees ]] && args=6; [[ $name == fib ]] && args=15
+  (cd "$tmp" && "$poolvm" run "$name.pasm" $args >a.out 2>a.err; echo $? >a.rc
+               "$poolvm" run "$name.pbc" $args >b.out 2>b.err; echo $? >b.rc
+               "$poolvm" run "$name.stripped.pbc" $args >c.out 2>/dev/null; echo $? >c.rc)
+  check "$name: .pbc stdout" "cmp -s $tmp/a.out $tmp/b.out"
+  check "$name: .pbc stderr" "cmp -s $tmp/a.err $tmp/b.err"
+  check "$name: .pbc exit" "cmp -s $tmp/a.rc $tmp/b.rc"
+  check "$name: stripped stdout" "cmp -s $tmp/a.out $tmp/c.out"
+  # dis output reassembles, and disassembles to the same text again.
+  (cd "$tmp" && "$poolvm" dis "$name.pbc" >"$name.dis.pasm" && "$poolvm" asm "$name.dis.pasm" -o "$name.dis.pbc" &&
+     "$poolvm" dis "$name.dis.pbc" >"$name.dis2.pasm")
+  check "$name: dis round trip" "cmp -s $tmp/$name.dis.pasm $tmp/$name.dis2.pasm"
+  check "$name: check" "\"$poolvm\" check $tmp/$name.pbc"
+done
+
+cd "$tmp"
+printf 'garbage' >bad.pasm
+"$poolvm" check bad.pasm 2>err; check "check of bad text exits 65" "[[ $? == 65 ]]"
+head -c 15 hello.pbc >trunc.pbc
+"$poolvm" run trunc.pbc 2>err; rc=$?
+check "truncated .pbc exits 65" "[[ $rc == 65 ]]"
+check "truncated .pbc says so" "grep -q 'trunc.pbc: error: ' err"
+printf 'PVM\x1a\x09\x00\x00\x00' >future.pbc
+"$poolvm" run future.pbc 2>err; rc=$?
+check "future version exits 65" "[[ $rc == 65 ]]"
+check "future version message" "grep -q 'format version 9 is newer than this poolvm reads (1)' err"
+"$poolvm" dis missing.pbc 2>err; check "unreadable file exits 66" "[[ $? == 66 ]]"
+"$poolvm" asm hello.pasm -o /nonexistent/dir/x.pbc 2>err; check "unwritable output exits 73" "[[ $? == 73 ]]"
+"$poolvm" asm 2>err; check "missing operand exits 64" "[[ $? == 64 ]]"
+"$poolvm" run hello.pasm -x --pool y >out 2>err; check "args after FILE go to the program" "[[ $? == 0 ]] && grep -q Hello out"
+[[ $fail == 0 ]] && echo "bytecode commands ok"
+exit $fail
