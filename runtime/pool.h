@@ -60,8 +60,27 @@ class Pool {
   void init(std::string_view name, uint32_t capacity, size_t stride, uint32_t block_bytes,
             bool hands_out_refs, std::byte* memory);
 
+#ifdef POOLVM_FAULT_INJECTION
+  // Test builds only (Lua's ltests style): when set to N, the N-th allocation
+  // from now, across all pools of this thread, fails as if its pool were full.
+  static inline thread_local uint64_t fault_countdown = 0;
+  static bool inject_fault() { return fault_countdown != 0 && --fault_countdown == 0; }
+#else
+  static constexpr bool inject_fault() { return false; }
+#endif
+
   // O(1). Returns the block index, or kNoBlock when exhausted (counted as failed).
   uint32_t alloc() {
+    if (inject_fault()) {
+      ++stats_.failed;
+      return kNoBlock;
+    }
+    return alloc_unchecked();
+  }
+
+  // alloc() without fault injection, for callers that made their own
+  // all-or-nothing decision (multi-block strings).
+  uint32_t alloc_unchecked() {
     uint32_t idx;
     if (free_top_ != 0) {
       idx = free_[--free_top_];

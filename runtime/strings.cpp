@@ -8,15 +8,15 @@ namespace poolvm {
 
 uint32_t StrPool::alloc(uint32_t len) {
   uint32_t n = blocks_for(len);
-  if (pool_.available() < n) {
+  if (pool_.available() < n || Pool::inject_fault()) {
     pool_.note_failure();
     return Pool::kNoBlock;
   }
-  uint32_t first = pool_.alloc();
+  uint32_t first = pool_.alloc_unchecked();
   header(first)->len = len;
   uint32_t prev = first;
   for (uint32_t i = 1; i < n; ++i) {
-    uint32_t b = pool_.alloc();
+    uint32_t b = pool_.alloc_unchecked();
     header(prev)->next = b;
     prev = b;
   }
