@@ -8,7 +8,11 @@
 //   pops/pushes: stack effect; kVar where it depends on the callee (call).
 //   flags: kBranch (may jump to its label), kEnd (control never falls
 //   through), kInternal (produced by the assembler, spelled like another
-//   instruction; not accepted by that name in source).
+//   instruction; not accepted by that name in source), kFused (a
+//   superinstruction: the VM writes it over the first instruction of a hot
+//   sequence after verification, in its own copy of the code, and leaves the
+//   rest of the sequence in place, so jumps into the middle still work and
+//   nothing is renumbered; never valid in a module).
 #pragma once
 
 #include <cstddef>
@@ -31,7 +35,7 @@ enum class OperandKind : uint8_t {
 };
 
 inline constexpr int kVar = -1;
-inline constexpr uint8_t kNoFlags = 0, kBranch = 1, kEnd = 2, kInternal = 4;
+inline constexpr uint8_t kNoFlags = 0, kBranch = 1, kEnd = 2, kInternal = 4, kFused = 8;
 
 #define POOLVM_OPCODES(X)                                                                        \
   X(Push, "push", Const, 0, 1, kNoFlags, "push a literal: int, float, string, true, false, nil") \
@@ -98,7 +102,25 @@ inline constexpr uint8_t kNoFlags = 0, kBranch = 1, kEnd = 2, kInternal = 4;
   X(Argc, "argc", None, 0, 1, kNoFlags, "number of program arguments")                          \
   X(Argv, "argv", None, 1, 1, kNoFlags, "new string: program argument i (0-based)")             \
   X(Assert, "assert", None, 1, 0, kNoFlags, "runtime error 'assertion failed' when v is false") \
-  X(Nop, "nop", None, 0, 0, kNoFlags, "do nothing")
+  X(Nop, "nop", None, 0, 0, kNoFlags, "do nothing")                                            \
+  /* Superinstructions, chosen from profiles of fib, loops and binary_trees. */                \
+  X(LoadJz, "load", Local, 0, 1, kInternal | kFused, "load L; jz T")                             \
+  X(LoadJnz, "load", Local, 0, 1, kInternal | kFused, "load L; jnz T")                           \
+  X(LoadAddK, "load", Local, 0, 1, kInternal | kFused, "load L; push K; add")                    \
+  X(LoadSubK, "load", Local, 0, 1, kInternal | kFused, "load L; push K; sub")                    \
+  X(LoadPush, "load", Local, 0, 1, kInternal | kFused, "load L; push K")                         \
+  X(LtJz, "lt", None, 2, 1, kInternal | kFused, "lt; jz T")                                      \
+  X(LeJz, "le", None, 2, 1, kInternal | kFused, "le; jz T")                                      \
+  X(GtJz, "gt", None, 2, 1, kInternal | kFused, "gt; jz T")                                      \
+  X(GeJz, "ge", None, 2, 1, kInternal | kFused, "ge; jz T")                                      \
+  X(EqJz, "eq", None, 2, 1, kInternal | kFused, "eq; jz T")                                      \
+  X(NeJz, "ne", None, 2, 1, kInternal | kFused, "ne; jz T")                                      \
+  X(LtJnz, "lt", None, 2, 1, kInternal | kFused, "lt; jnz T")                                    \
+  X(LeJnz, "le", None, 2, 1, kInternal | kFused, "le; jnz T")                                    \
+  X(GtJnz, "gt", None, 2, 1, kInternal | kFused, "gt; jnz T")                                    \
+  X(GeJnz, "ge", None, 2, 1, kInternal | kFused, "ge; jnz T")                                    \
+  X(EqJnz, "eq", None, 2, 1, kInternal | kFused, "eq; jnz T")                                    \
+  X(NeJnz, "ne", None, 2, 1, kInternal | kFused, "ne; jnz T")
 
 enum class Op : uint8_t {
 #define POOLVM_X(name, mn, operand, pops, pushes, flags, doc) name,

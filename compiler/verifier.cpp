@@ -166,6 +166,13 @@ class Verifier {
         ok = false;
         continue;
       }
+      if (op_info(m_.code[pc].op).flags & kFused) {
+        error(line_at(pc), fmt::format("in function '{}': opcode {} is a superinstruction the VM makes itself; it "
+                                       "cannot appear in a module",
+                                       f.name, static_cast<unsigned>(m_.code[pc].op)));
+        ok = false;
+        continue;
+      }
       ok = check_operand(f, pc) && ok;
     }
     if (!ok) return;

@@ -46,7 +46,9 @@ enum Mode { kFast, kCounted, kTraced };
 template <int kMode>
 static Machine::Outcome execute_loop(Machine& m, FrameHeader* frame, Value* sp, Value& result,
                                      int64_t& halt_code, Failure& failure) {
-  const Instr* const code = m.module.code.data();
+  // The plain loop runs the copy with superinstructions; counting and traced
+  // runs the original, so every instruction is one step and one trace line.
+  const Instr* const code = kMode == kFast ? m.fast_code.data() : m.module.code.data();
   const Function* const funcs = m.module.functions.data();
   const Value* const constants = m.constants.data();
   Value* const globals = m.globals.data();
@@ -135,7 +137,9 @@ static Machine::Outcome execute_loop(Machine& m, FrameHeader* frame, Value* sp, 
     goto* kLabels[static_cast<uint8_t>(pc->op)];                       \
   } while (0)
 #else
-#define CASE(name) case Op::name:
+#define CASE(name) \
+  case Op::name:   \
+  op_##name:
 #define DISPATCH() goto dispatch
 #endif
 #define NEXT() \
@@ -349,6 +353,71 @@ dispatch:
   }
 #undef JUMP
 
+  // Superinstructions: a fast path for ints; anything else falls back to the
+  // first instruction's own handler, and the rest of the sequence, still in
+  // place after it, runs as usual.
+#define JUMP_TO(index)                           \
+  do {                                           \
+    const Instr* target = code + (index);        \
+    if (target <= pc) CHECK_INTERRUPT();         \
+    pc = target;                                 \
+    DISPATCH();                                  \
+  } while (0)
+  CASE(LoadJz) {
+    if (!locals[pc->a].truthy()) JUMP_TO(pc[1].a);
+    pc += 2;
+    DISPATCH();
+  }
+  CASE(LoadJnz) {
+    if (locals[pc->a].truthy()) JUMP_TO(pc[1].a);
+    pc += 2;
+    DISPATCH();
+  }
+  CASE(LoadAddK) {
+    const Value& x = locals[pc->a];
+    if (x.tag != Tag::Int) goto op_Load;
+    *sp++ = Value::integer(static_cast<int64_t>(static_cast<uint64_t>(x.i) + static_cast<uint64_t>(constants[pc[1].a].i)));
+    pc += 3;
+    DISPATCH();
+  }
+  CASE(LoadSubK) {
+    const Value& x = locals[pc->a];
+    if (x.tag != Tag::Int) goto op_Load;
+    *sp++ = Value::integer(static_cast<int64_t>(static_cast<uint64_t>(x.i) - static_cast<uint64_t>(constants[pc[1].a].i)));
+    pc += 3;
+    DISPATCH();
+  }
+  CASE(LoadPush) {
+    sp[0] = locals[pc->a];
+    sp[1] = constants[pc[1].a];
+    sp += 2;
+    pc += 2;
+    DISPATCH();
+  }
+#define COMPARE_BRANCH(name, base, cmp, jump_when)                 \
+  CASE(name) {                                                     \
+    if (sp[-2].tag != Tag::Int || sp[-1].tag != Tag::Int) goto op_##base; \
+    bool r = sp[-2].i cmp sp[-1].i;                                \
+    sp -= 2;                                                       \
+    if (r == (jump_when)) JUMP_TO(pc[1].a);                        \
+    pc += 2;                                                       \
+    DISPATCH();                                                    \
+  }
+  COMPARE_BRANCH(LtJz, Lt, <, false)
+  COMPARE_BRANCH(LeJz, Le, <=, false)
+  COMPARE_BRANCH(GtJz, Gt, >, false)
+  COMPARE_BRANCH(GeJz, Ge, >=, false)
+  COMPARE_BRANCH(EqJz, Eq, ==, false)
+  COMPARE_BRANCH(NeJz, Ne, !=, false)
+  COMPARE_BRANCH(LtJnz, Lt, <, true)
+  COMPARE_BRANCH(LeJnz, Le, <=, true)
+  COMPARE_BRANCH(GtJnz, Gt, >, true)
+  COMPARE_BRANCH(GeJnz, Ge, >=, true)
+  COMPARE_BRANCH(EqJnz, Eq, ==, true)
+  COMPARE_BRANCH(NeJnz, Ne, !=, true)
+#undef COMPARE_BRANCH
+#undef JUMP_TO
+
   CASE(Call) {
     CHECK_INTERRUPT();
     const Function& f = funcs[pc->a];
@@ -371,7 +440,8 @@ dispatch:
     nf->func = static_cast<uint32_t>(pc->a);
     nf->block = blk;
     Value* nl = frame_locals(nf);
-    std::memcpy(static_cast<void*>(nl), args, f.arity * sizeof(Value));
+    // Arities are small: a plain loop beats a memcpy call here.
+    for (uint32_t i = 0; i < f.arity; ++i) nl[i] = args[i];
     for (uint32_t i = f.arity; i < f.num_locals; ++i) nl[i] = Value::nil();
     sp = args;
     frame = nf;
@@ -386,7 +456,7 @@ dispatch:
     if (frame->base + f.max_stack > stack_end) [[unlikely]]
       FAIL("stack overflow", "stack overflow: calling '{}' needs more than the {} values of the operand stack (use --stack)",
            f.name, m.stack_size);
-    std::memcpy(static_cast<void*>(locals), args, f.arity * sizeof(Value));
+    for (uint32_t i = 0; i < f.arity; ++i) locals[i] = args[i];
     for (uint32_t i = f.arity; i < f.num_locals; ++i) locals[i] = Value::nil();
     sp = frame->base;
     TRACE(m.trace_call(false, frame->func, steps); m.trace_call(true, static_cast<uint32_t>(pc->a), steps));
@@ -763,10 +833,14 @@ Machine::Outcome Machine::execute(uint32_t func, std::span<const Value> argv, Va
 
   // The backtrace: the faulting instruction, then every caller's call site.
   error = RuntimeError{failure.fault.kind, failure.fault.message, {}};
-  uint32_t pc = static_cast<uint32_t>(failure.pc - module.code.data());
+  // Both code arrays have the same indices; take them from the one that ran.
+  const Instr* base = failure.pc >= fast_code.data() && failure.pc < fast_code.data() + fast_code.size()
+                         ? fast_code.data()
+                         : module.code.data();
+  uint32_t pc = static_cast<uint32_t>(failure.pc - base);
   for (FrameHeader* fr = failure.frame; fr != nullptr; fr = fr->caller) {
     error.stack.push_back({module.functions[fr->func].name, module.source_name, module.line_at(pc)});
-    if (fr->caller != nullptr) pc = static_cast<uint32_t>(fr->return_pc - module.code.data()) - 1;
+    if (fr->caller != nullptr) pc = static_cast<uint32_t>(fr->return_pc - base) - 1;
   }
   // Unwind: every active frame goes back to the pool, so the pools stay consistent.
   for (FrameHeader* fr = failure.frame; fr != nullptr;) {

@@ -45,6 +45,7 @@ struct Fault {
 
 struct Machine {
   Module module;
+  std::vector<Instr> fast_code;  // module.code with superinstructions (vm/specialize.h)
   std::unique_ptr<PoolSet> pools;
   std::vector<Value> constants;  // Module::constants as values (strings in `str`, constant)
   std::vector<Value> globals;

@@ -4,6 +4,7 @@
 #include <map>
 
 #include "vm/program_input.h"
+#include "vm/specialize.h"
 #include "poolvm/poolvm.h"
 #include "vm/machine.h"
 
@@ -171,6 +172,7 @@ bool Vm::Impl::install(Module module) {
   m->observer = d.config.observer;
   m->out = &d.output;
   m->module = std::move(module);
+  m->fast_code = specialize(m->module);
   std::string why;
   if (!m->materialize_constants(why)) return d.fail_load(file, why, true);
   d.machine = std::move(m);

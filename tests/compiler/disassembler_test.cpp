@@ -75,6 +75,7 @@ TEST_CASE("golden disassembly of a program that uses every instruction") {
   CHECK(disassemble(m) == read(dir / "every_op.dis"));
   // Every source instruction of the table appears in it.
   for (int op = 0; op < kNumOps; ++op) {
+    if (kOpInfo[op].flags & kFused) continue;  // made by the VM, never in a module
     bool used = false;
     for (const Instr& in : m.code) used = used || static_cast<int>(in.op) == op;
     CHECK_MESSAGE(used, kOpInfo[op].mnemonic);

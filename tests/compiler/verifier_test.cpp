@@ -158,3 +158,8 @@ TEST_CASE("unreachable code is range-checked but not height-checked") {
   Module bad = with_main({I(Op::Push), I(Op::Ret), I(Op::Load, 3)});
   CHECK(first_error(bad) == "in function 'main': 'load' local 3 out of range (0 locals)");
 }
+
+TEST_CASE("superinstructions are the VM's own: a module that contains one is rejected") {
+  Module m = with_main({I(Op::Push), I(Op::Push), I(Op::LtJz, 0), I(Op::Jz, 0)});
+  CHECK(first_error(m).find("is a superinstruction the VM makes itself") != std::string::npos);
+}

@@ -74,3 +74,28 @@ TEST_CASE("arithmetic errors are runtime errors with the line") {
   CHECK(fails("push 0.0\n push 0.0\n div\n ftoi").find("nan") != std::string::npos);
   CHECK(fails("push 1\n push \"a\"\n lt").find("type error") != std::string::npos);
 }
+
+TEST_CASE("superinstructions take their int fast paths and fall back for other types") {
+  // Each sequence below is fused by the VM (load+push+add/sub, load+push,
+  // compare+jz/jnz, load+jz/jnz); the non-int cases take the fallback path.
+  auto run = [](const std::string& x) {
+    return run_text(main_of("push " + x + "\n store x\n load x\n push 1\n add\n print\n load x\n push 1\n sub\n print\n"
+                            " load x\n push 2\n lt\n jz big\n push \"small\"\n print\nbig:\n load x\n push 2\n ge\n jnz done\n"
+                            " push \"lt2\"\n print\ndone:\n load x\n jz zero\n push \"nonzero\"\n print\nzero:\n"
+                            " load x\n push 1\n eq\n jnz one\n push 0\n ret\none:\n push 1\n ret",
+                            "x"));
+  };
+  Ran i = run("1");
+  CHECK(i.out == "2\n0\nsmall\nlt2\nnonzero\n");
+  CHECK(i.status == 1);
+  Ran f = run("1.5");
+  CHECK(f.out == "2.5\n0.5\nsmall\nlt2\nnonzero\n");
+  CHECK(f.status == 0);
+  Ran z = run("0");
+  CHECK(z.out == "1\n-1\nsmall\nlt2\n");
+  Ran s = run("\"s\"");
+  CHECK(s.status == 70);
+  CHECK(s.error.find("type error: 'add' expects numbers, got string and int\n  at main (t.pasm:7)") != std::string::npos);
+  Ran c = run_text(main_of("push \"a\"\n push \"b\"\n lt\n jz no\n push 7\n ret\nno:\n push 8\n ret"));
+  CHECK(c.status == 7);
+}
