@@ -288,7 +288,10 @@ PbcResult read_pbc(std::span<const std::byte> bytes, std::string_view file_name)
     for (size_t i = 0; ok && i < m.code.size(); ++i) {
       int64_t delta = 0;
       ok = r.svarint(delta, "line");
-      line += delta;
+      // Bound the delta before adding, so a hostile one cannot overflow.
+      if (ok && (delta < -static_cast<int64_t>(UINT32_MAX) || delta > static_cast<int64_t>(UINT32_MAX)))
+        ok = r.fail("corrupt .pbc: line number out of range");
+      if (ok) line += delta;
       if (ok && (line < 0 || line > UINT32_MAX)) ok = r.fail("corrupt .pbc: line number out of range");
       m.lines.push_back(static_cast<uint32_t>(line));
     }

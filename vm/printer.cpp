@@ -10,6 +10,10 @@ namespace poolvm {
 namespace {
 constexpr int kMaxDepth = 64;
 constexpr int kMaxListLength = 10000;
+// Depth and length caps alone still allow 10000^64 visits of a structure that
+// shares itself (a cell that is its own car and cdr): one print visits at most
+// this many values, then prints "..." for the rest.
+constexpr long kMaxVisits = 200000;
 }  // namespace
 
 void append_float(double d, fmt::memory_buffer& out) {
@@ -45,9 +49,14 @@ namespace {
 struct Printer {
   const Machine& m;
   fmt::memory_buffer& out;
+  long visits = 0;
 
   std::optional<Fault> value(const Value& v, int depth) {
     auto it = std::back_inserter(out);
+    if (++visits > kMaxVisits) {
+      if (visits == kMaxVisits + 1) fmt::format_to(it, "...");
+      return std::nullopt;
+    }
     switch (v.tag) {
       case Tag::Nil: fmt::format_to(it, "nil"); return std::nullopt;
       case Tag::Bool: fmt::format_to(it, "{}", v.b ? "true" : "false"); return std::nullopt;
@@ -77,7 +86,7 @@ struct Printer {
     const Pool& cons = (*m.pools)[kConsPool];
     for (int n = 0;; ++n) {
       if (auto f = m.check_live(v)) return f;
-      if (n == kMaxListLength) {
+      if (n == kMaxListLength || visits > kMaxVisits) {
         fmt::format_to(std::back_inserter(out), " ...)");
         return std::nullopt;
       }

@@ -146,3 +146,19 @@ TEST_CASE("wrong magic, future versions and oversized counts are refused early")
   CHECK(first_error(trailing) == "corrupt .pbc: 1 unexpected bytes at the end");
   CHECK(first_error({}) == "not a poolvm bytecode file (bad magic)");
 }
+
+TEST_CASE("fuzzer findings stay fixed: every input in tests/fuzz/regressions reads or is rejected cleanly") {
+  // pbc-line-delta-overflow.bin: a line-table delta that overflowed int64 (UBSan).
+  size_t seen = 0;
+  for (const auto& e : std::filesystem::directory_iterator(kSource / "tests/fuzz/regressions")) {
+    CAPTURE(e.path());
+    std::string bytes = read(e.path());
+    PbcResult r = read_pbc(std::span(reinterpret_cast<const std::byte*>(bytes.data()), bytes.size()), "r.pbc");
+    if (r.module) (void)verify(*r.module);
+    ++seen;
+  }
+  CHECK(seen >= 2);
+  std::string overflow = read(kSource / "tests/fuzz/regressions/pbc-line-delta-overflow.bin");
+  PbcResult r = read_pbc(std::span(reinterpret_cast<const std::byte*>(overflow.data()), overflow.size()), "o.pbc");
+  CHECK_FALSE(r.module);
+}

@@ -49,3 +49,28 @@ TEST_CASE("a .pbc runs like its .pasm") {
   CHECK(from_pbc.out == from_text.out);
   CHECK(from_pbc.status == 3);
 }
+
+TEST_CASE("fuzzer finding: printing a cell that is its own car and cdr finishes, bounded") {
+  // run-print-shared-structure-timeout.bin made such a cell and printed it:
+  // depth 64 × length 10000 per level was exponential. Now a print visits at
+  // most a fixed number of values.
+  std::ifstream in(std::filesystem::path(POOLVM_SOURCE_DIR) / "tests/fuzz/regressions/run-print-shared-structure-timeout.bin",
+                   std::ios::binary);
+  std::stringstream ss;
+  ss << in.rdbuf();
+  poolvm::Config c;
+  c.max_steps = 5000;
+  c.pools = {{"cons", 64}, {"str", 64}, {"frame", 32}};
+  size_t printed = 0;
+  c.output = [&](std::string_view s) { printed += s.size(); };
+  poolvm::Vm vm(c);
+  if (vm.load_source(ss.str(), "r.pbc")) (void)vm.run_main({"a", "12"});
+  CHECK(printed < (64u << 20));
+
+  Ran r = run_text(main_of("push 1\n push nil\n cons\n store c\n load c\n load c\n setcar\n load c\n load c\n setcdr\n"
+                           " load c\n print\n load c\n tostr\n len\n print\n push 0\n ret",
+                           "c"));
+  CHECK(r.status == 0);
+  CHECK(r.out.size() < (16u << 20));
+  CHECK(r.out.find("...") != std::string::npos);
+}
