@@ -50,8 +50,10 @@ bool parse_pool(const std::string& spec, poolvm::PoolOverride& out) {
 // Everything after the program file belongs to the program, even "-x", so
 // the command line is split there before CLI11 sees it. Whether an option
 // takes a value is asked of CLI11 itself, so this needs no option list.
-size_t program_args_start(CLI::App& run, const std::vector<std::string>& args, size_t from) {
+size_t program_args_start(CLI::App& run, std::vector<std::string>& args, size_t from) {
   for (size_t i = from; i < args.size(); ++i) {
+    // A bare --trace means --trace=summary; it never takes the next argument.
+    if (args[i] == "--trace") args[i] = "--trace=summary";
     const std::string& a = args[i];
     if (a == "--") return i + 2 <= args.size() ? i + 2 : args.size();
     if (a.size() > 1 && a[0] == '-') {
@@ -106,9 +108,8 @@ int main(int argc, char** argv) {
   run->add_option("--stack", stack, "operand stack size in values")
       ->type_name("N")
       ->check(CLI::Range(uint32_t{1}, uint32_t{1} << 28));
-  run->add_flag("--trace{summary}", trace_kinds,
-                "trace the pools: comma list of summary (default), alloc, exec, map, as --trace=KINDS")
-      ->type_name("KINDS");
+  run->add_option("--trace", trace_kinds, "trace the pools: comma list of summary (the default), alloc, exec, map")
+      ->type_name("[=KINDS]");
   run->add_option("--trace-out", trace_out, "write the trace to PATH instead of stderr")->type_name("PATH");
   run->add_option("--trace-json", trace_json, "write Chrome Trace Event JSON (Perfetto) to PATH")->type_name("PATH");
   run->footer("Everything after FILE is passed to the program (argc/argv).");
