@@ -42,6 +42,7 @@ printf 'PVM\x1a\x09\x00\x00\x00' >future.pbc
 check "future version exits 65" "[[ $rc == 65 ]]"
 check "future version message" "grep -q 'format version 9 is newer than this poolvm reads (1)' err"
 "$poolvm" dis missing.pbc 2>err; check "unreadable file exits 66" "[[ $? == 66 ]]"
+"$poolvm" run . 2>err; check "a directory exits 66" "[[ $? == 66 ]] && grep -q 'Is a directory' err"
 "$poolvm" asm hello.pasm -o /nonexistent/dir/x.pbc 2>err; check "unwritable output exits 73" "[[ $? == 73 ]]"
 "$poolvm" asm 2>err; check "missing operand exits 64" "[[ $? == 64 ]]"
 "$poolvm" run hello.pasm -x --pool y >out 2>err; check "args after FILE go to the program" "[[ $? == 0 ]] && grep -q Hello out"
