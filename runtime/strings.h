@@ -11,6 +11,7 @@
 
 #include "runtime/pool.h"
 #include "runtime/pool_set.h"
+#include "runtime/value.h"
 
 namespace poolvm {
 
@@ -30,6 +31,8 @@ class StrPool {
   void release(uint32_t first);
 
   uint32_t length(uint32_t first) const { return header(first)->len; }
+  // The reference value of the string whose chain starts at `first`.
+  Value value(uint32_t first) const { return Value::ref(Tag::Str, kStrPool, first, pool_.generation(first)); }
   // Byte i (< length) of the string.
   uint8_t byte_at(uint32_t first, uint32_t i) const;
 

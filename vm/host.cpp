@@ -70,7 +70,7 @@ HostValue HostCall::make_string(std::string_view bytes) {
   }
   StrPool::Writer w(s, first);
   w.put(bytes);
-  return to_host(Value::ref(Tag::Str, kStrPool, first, s.pool().generation(first)));
+  return to_host(s.value(first));
 }
 
 HostValue HostCall::make_cons(const HostValue& car, const HostValue& cdr) {

@@ -658,7 +658,7 @@ dispatch:
     StrPool::Writer w(strings, s);
     w.put_from(a->block);
     w.put_from(b.block);
-    *a = Value::ref(Tag::Str, kStrPool, s, pools[kStrPool].generation(s));
+    *a = strings.value(s);
     --sp;
     NEXT();
   }
@@ -669,7 +669,7 @@ dispatch:
     NEW_STRING(s, static_cast<uint32_t>(m.scratch.size()));
     StrPool::Writer w(strings, s);
     w.put(std::string_view(m.scratch.data(), m.scratch.size()));
-    *a = Value::ref(Tag::Str, kStrPool, s, pools[kStrPool].generation(s));
+    *a = strings.value(s);
     NEXT();
   }
   CASE(Substr) {
@@ -689,7 +689,7 @@ dispatch:
       if (lo < hi) w.put(c.substr(lo - pos, hi - lo));
       pos += c.size();
     });
-    *a = Value::ref(Tag::Str, kStrPool, s, pools[kStrPool].generation(s));
+    *a = strings.value(s);
     sp -= 2;
     NEXT();
   }
@@ -756,7 +756,7 @@ dispatch:
     NEW_STRING(s, static_cast<uint32_t>(arg.size()));
     StrPool::Writer w(strings, s);
     w.put(arg);
-    *a = Value::ref(Tag::Str, kStrPool, s, pools[kStrPool].generation(s));
+    *a = strings.value(s);
     NEXT();
   }
   CASE(Assert) {
