@@ -1,22 +1,34 @@
-// compiler/disassembler.cpp — a Module back to .pasm that reassembles to the
-// same module, and single instructions for traces. Operand spelling is driven
-// by the instruction table's operand kinds.
+// compiler/disassembler.cpp — owns disassemble(), format_instruction() and
+// format_constant(): a Module back to .pasm text that reassembles to the same
+// module (`poolvm dis`), and single instructions for traces. Operand spelling
+// is driven by the instruction table's operand kinds, never by opcode lists.
+//
+// Meant for verified modules (whose names are identifiers, labels sorted and
+// code ranges in order); on any other module it still never reads out of
+// bounds, it just may print text that does not reassemble.
 #include "compiler/disassembler.h"
 
-#include <cmath>
-#include <set>
-
 #include <fmt/format.h>
+
+#include <algorithm>
+#include <cmath>
+#include <iterator>
+#include <span>
 
 namespace poolvm {
 
 std::string format_constant(const Constant& c) {
   switch (c.kind) {
-    case Constant::Kind::Nil: return "nil";
-    case Constant::Kind::Bool: return c.b ? "true" : "false";
-    case Constant::Kind::Int: return fmt::format("{}", c.i);
+    case Constant::Kind::Nil:
+      return "nil";
+    case Constant::Kind::Bool:
+      return c.b ? "true" : "false";
+    case Constant::Kind::Int:
+      return fmt::format("{}", c.i);
     case Constant::Kind::Float: {
       if (std::isnan(c.f)) return std::signbit(c.f) ? "-nan" : "nan";
+      // fmt's shortest round-trip form; an integral value ("2") needs ".0" to
+      // stay a float when read back. "inf" already reads as a float.
       std::string s = fmt::format("{}", c.f);
       if (s.find_first_of(".en") == std::string::npos) s += ".0";
       return s;
@@ -25,15 +37,30 @@ std::string format_constant(const Constant& c) {
       std::string s = "\"";
       for (unsigned char ch : c.s) {
         switch (ch) {
-          case '\n': s += "\\n"; break;
-          case '\t': s += "\\t"; break;
-          case '\r': s += "\\r"; break;
-          case '\\': s += "\\\\"; break;
-          case '"': s += "\\\""; break;
-          case '\0': s += "\\0"; break;
+          case '\n':
+            s += "\\n";
+            break;
+          case '\t':
+            s += "\\t";
+            break;
+          case '\r':
+            s += "\\r";
+            break;
+          case '\\':
+            s += "\\\\";
+            break;
+          case '"':
+            s += "\\\"";
+            break;
+          case '\0':
+            s += "\\0";
+            break;
           default:
-            if (ch < 0x20 || ch >= 0x7f) s += fmt::format("\\x{:02x}", ch);
-            else s += static_cast<char>(ch);
+            // Bytes >= 0x7f too: the text stays ASCII whatever the string holds.
+            if (ch < 0x20 || ch >= 0x7f)
+              fmt::format_to(std::back_inserter(s), "\\x{:02x}", ch);
+            else
+              s += static_cast<char>(ch);
         }
       }
       return s + "\"";
@@ -44,96 +71,163 @@ std::string format_constant(const Constant& c) {
 
 namespace {
 
-std::string local_name(const Function& f, uint32_t i) {
-  if (i < f.local_names.size() && !f.local_names[i].empty()) return f.local_names[i];
-  return i < f.arity ? fmt::format("p{}", i) : fmt::format("l{}", i);
+bool valid_op(Op op) { return static_cast<unsigned>(op) < static_cast<unsigned>(kNumOps); }
+
+// The module's labels with pc in [lo, hi): Module::labels is sorted by pc.
+std::span<const Label> labels_in(const Module& m, uint32_t lo, uint32_t hi) {
+  auto first = std::partition_point(m.labels.begin(), m.labels.end(), [&](const Label& l) { return l.pc < lo; });
+  auto last = std::partition_point(first, m.labels.end(), [&](const Label& l) { return l.pc < hi; });
+  return {first, last};
 }
 
-// Label name for a jump target: the module's own name if it has one.
-std::string label_name(const Module& m, uint32_t pc) {
-  for (const Label& l : m.labels)
-    if (l.pc == pc) return l.name;
-  int f = m.function_at(pc);
-  return fmt::format("L{}", f < 0 ? pc : pc - m.functions[f].start);
+// The function whose code holds pc, or nullptr. Verified functions are laid
+// out in order, so a binary search finds it; the range check keeps any other
+// module safe.
+const Function* function_at(const Module& m, uint32_t pc) {
+  auto it =
+      std::partition_point(m.functions.begin(), m.functions.end(), [&](const Function& f) { return f.end <= pc; });
+  if (it == m.functions.end() || pc < it->start || pc >= it->end) return nullptr;
+  return &*it;
+}
+
+std::string local_name(const Function& f, uint32_t i) {
+  if (f.local_names.size() == f.num_locals && i < f.local_names.size() && !f.local_names[i].empty())
+    return f.local_names[i];
+  return fmt::format("{}{}", i < f.arity ? 'p' : 'l', i);
+}
+
+// A jump target's name: the module's own when it has one, else L<offset in
+// the function>, with '_' appended while a named label of the function
+// already has it. Generated names differ in their digits, so never clash
+// with each other.
+std::string label_name(const Module& m, const Function& f, uint32_t target) {
+  auto at = labels_in(m, target, target + 1);
+  if (!at.empty()) return at.front().name;
+  if (target < f.start || target >= f.end) return fmt::format("{}", target);  // an unverified module
+  auto own = labels_in(m, f.start, f.end);
+  std::string name = fmt::format("L{}", target - f.start);
+  while (std::any_of(own.begin(), own.end(), [&](const Label& l) { return l.name == name; })) name += '_';
+  return name;
 }
 
 std::string operand_text(const Module& m, const Function* f, const Instr& in) {
-  const uint32_t a = static_cast<uint32_t>(in.a);
+  const int32_t a = in.a;
+  const auto u = static_cast<uint32_t>(a);
+  auto name_or_index = [&](const auto& items, auto name) {
+    return a >= 0 && u < items.size() ? std::string(name(items[u])) : fmt::format("{}", a);
+  };
   switch (op_info(in.op).operand) {
-    case OperandKind::None: return "";
-    case OperandKind::Const: return a < m.constants.size() ? format_constant(m.constants[a]) : "?";
-    case OperandKind::Local: return f != nullptr ? local_name(*f, a) : fmt::format("{}", a);
-    case OperandKind::Global: return a < m.globals.size() ? m.globals[a] : "?";
-    case OperandKind::Label: return label_name(m, a);
-    case OperandKind::Func: return a < m.functions.size() ? m.functions[a].name : "?";
-    case OperandKind::Extern: return a < m.externs.size() ? m.externs[a].name : "?";
+    case OperandKind::None:
+      return a == 0 ? "" : fmt::format("{}", a);
+    case OperandKind::Const:
+      return a >= 0 && u < m.constants.size() ? format_constant(m.constants[u]) : fmt::format("<constant {}>", a);
+    case OperandKind::Local:
+      // Locals may always be written by index; a name only when it exists.
+      return f != nullptr && a >= 0 && u < f->num_locals ? local_name(*f, u) : fmt::format("{}", a);
+    case OperandKind::Global:
+      return name_or_index(m.globals, [](const std::string& g) { return g; });
+    case OperandKind::Label:
+      return f != nullptr ? label_name(m, *f, u) : fmt::format("{}", a);
+    case OperandKind::Func:
+      return name_or_index(m.functions, [](const Function& x) { return x.name; });
+    case OperandKind::Extern:
+      return name_or_index(m.externs, [](const Extern& x) { return x.name; });
     case OperandKind::RecPool:
-    case OperandKind::AnyPool: return a < m.pools.size() ? m.pools[a].name : "?";
-    case OperandKind::Slot: return fmt::format("{}", in.a);
+    case OperandKind::AnyPool:
+      return name_or_index(m.pools, [](const PoolConfig& x) { return x.name; });
+    case OperandKind::Slot:
+      return fmt::format("{}", a);
   }
-  return "?";
+  return fmt::format("{}", a);
+}
+
+std::string instruction_text(const Module& m, const Function* f, const Instr& in) {
+  if (!valid_op(in.op)) return fmt::format("<invalid opcode {}>", static_cast<unsigned>(in.op));
+  std::string operand = operand_text(m, f, in);
+  std::string_view mnemonic = op_info(in.op).mnemonic;
+  return operand.empty() ? std::string(mnemonic) : fmt::format("{} {}", mnemonic, operand);
+}
+
+void pool_lines(const Module& m, std::string& out) {
+  auto it = std::back_inserter(out);
+  const auto defaults = default_pool_configs();
+  for (size_t i = 0; i < m.pools.size(); ++i) {
+    const PoolConfig& p = m.pools[i];
+    if (p.kind == PoolKind::Record) {
+      fmt::format_to(it, ".pool {} slots={} blocks={}\n", p.name, p.size, p.blocks);
+      continue;
+    }
+    // A built-in is printed only when it differs from its default or its
+    // .pool line was there, so that pool_declared reassembles too.
+    const bool declared = i < m.pool_declared.size() && m.pool_declared[i];
+    const bool changed = i >= defaults.size() || p.size != defaults[i].size || p.blocks != defaults[i].blocks;
+    if (!declared && !changed) continue;
+    switch (p.kind) {
+      case PoolKind::Cons:
+        fmt::format_to(it, ".pool cons blocks={}\n", p.blocks);
+        break;
+      case PoolKind::Str:
+        fmt::format_to(it, ".pool str bytes={} blocks={}\n", p.size, p.blocks);
+        break;
+      case PoolKind::Frame:
+        fmt::format_to(it, ".pool frame slots={} blocks={}\n", p.size, p.blocks);
+        break;
+      case PoolKind::Record:
+        break;
+    }
+  }
+}
+
+void function_text(const Module& m, const Function& f, std::string& out) {
+  auto it = std::back_inserter(out);
+  fmt::format_to(it, ".func {}", f.name);
+  for (uint32_t i = 0; i < f.arity; ++i) fmt::format_to(it, " {}", local_name(f, i));
+  out += '\n';
+  if (f.num_locals > f.arity) {
+    out += ".local";
+    for (uint32_t i = f.arity; i < f.num_locals; ++i) fmt::format_to(it, " {}", local_name(f, i));
+    out += '\n';
+  }
+  const uint32_t end = static_cast<uint32_t>(std::min<size_t>(f.end, m.code.size()));
+  const uint32_t start = std::min(f.start, end);
+  // Jump targets without a name of their own get a generated label line.
+  std::vector<bool> target(end - start, false);
+  for (uint32_t pc = start; pc < end; ++pc) {
+    const Instr& in = m.code[pc];
+    if (!valid_op(in.op) || op_info(in.op).operand != OperandKind::Label) continue;
+    const auto t = static_cast<uint32_t>(in.a);
+    if (t >= start && t < end) target[t - start] = true;
+  }
+  auto named = labels_in(m, start, end);
+  auto next = named.begin();
+  for (uint32_t pc = start; pc < end; ++pc) {
+    bool has_name = false;
+    for (; next != named.end() && next->pc == pc; ++next) {
+      fmt::format_to(it, "{}:\n", next->name);
+      has_name = true;
+    }
+    if (target[pc - start] && !has_name) fmt::format_to(it, "{}:\n", label_name(m, f, pc));
+    fmt::format_to(it, "    {}\n", instruction_text(m, &f, m.code[pc]));
+  }
+  out += ".end\n";
 }
 
 }  // namespace
 
 std::string format_instruction(const Module& m, uint32_t pc) {
-  const Instr& in = m.code[pc];
-  int fi = m.function_at(pc);
-  std::string operand = operand_text(m, fi < 0 ? nullptr : &m.functions[fi], in);
-  std::string_view mn = op_info(in.op).mnemonic;
-  return operand.empty() ? std::string(mn) : fmt::format("{} {}", mn, operand);
+  if (pc >= m.code.size()) return fmt::format("<no instruction at {}>", pc);
+  return instruction_text(m, function_at(m, pc), m.code[pc]);
 }
 
 std::string disassemble(const Module& m) {
   std::string out;
   auto it = std::back_inserter(out);
-  const auto defaults = default_pool_configs();
-  for (size_t i = 0; i < m.pools.size(); ++i) {
-    const PoolConfig& p = m.pools[i];
-    bool declared = i < m.pool_declared.size() && m.pool_declared[i];
-    if (p.kind == PoolKind::Record) {
-      fmt::format_to(it, ".pool {} slots={} blocks={}\n", p.name, p.size, p.blocks);
-    } else if (declared || (i < defaults.size() && (p.size != defaults[i].size || p.blocks != defaults[i].blocks))) {
-      if (p.kind == PoolKind::Cons) fmt::format_to(it, ".pool cons blocks={}\n", p.blocks);
-      if (p.kind == PoolKind::Str) fmt::format_to(it, ".pool str bytes={} blocks={}\n", p.size, p.blocks);
-      if (p.kind == PoolKind::Frame) fmt::format_to(it, ".pool frame slots={} blocks={}\n", p.size, p.blocks);
-    }
-  }
+  pool_lines(m, out);
   for (const auto& g : m.globals) fmt::format_to(it, ".global {}\n", g);
   for (const auto& e : m.externs) fmt::format_to(it, ".extern {} {}\n", e.name, e.arity);
-  if (!out.empty()) out += '\n';
-
-  for (size_t fi = 0; fi < m.functions.size(); ++fi) {
-    const Function& f = m.functions[fi];
-    // Every jump target in this function gets a label line.
-    std::set<uint32_t> targets;
-    for (uint32_t pc = f.start; pc < f.end && pc < m.code.size(); ++pc)
-      if (op_info(m.code[pc].op).operand == OperandKind::Label) targets.insert(static_cast<uint32_t>(m.code[pc].a));
-    for (const Label& l : m.labels)
-      if (l.pc >= f.start && l.pc < f.end) targets.insert(l.pc);
-
-    fmt::format_to(it, ".func {}", f.name);
-    for (uint32_t i = 0; i < f.arity; ++i) fmt::format_to(it, " {}", local_name(f, i));
-    out += '\n';
-    if (f.num_locals > f.arity) {
-      out += ".local";
-      for (uint32_t i = f.arity; i < f.num_locals; ++i) fmt::format_to(it, " {}", local_name(f, i));
-      out += '\n';
-    }
-    for (uint32_t pc = f.start; pc < f.end && pc < m.code.size(); ++pc) {
-      if (targets.count(pc)) {
-        bool named = false;
-        for (const Label& l : m.labels)
-          if (l.pc == pc) {
-            fmt::format_to(it, "{}:\n", l.name);
-            named = true;
-          }
-        if (!named) fmt::format_to(it, "{}:\n", label_name(m, pc));
-      }
-      fmt::format_to(it, "    {}\n", format_instruction(m, pc));
-    }
-    out += ".end\n";
-    if (fi + 1 < m.functions.size()) out += '\n';
+  for (size_t i = 0; i < m.functions.size(); ++i) {
+    if (!out.empty()) out += '\n';
+    function_text(m, m.functions[i], out);
   }
   return out;
 }

@@ -1,42 +1,90 @@
-// compiler/verifier.cpp — proves what the interpreter relies on (spec §7):
-// structure and operand ranges first, then each function's stack heights by
-// abstract interpretation. It must survive any Module, including ones decoded
-// from hostile .pbc bytes, so every index is checked before it is used.
+// compiler/verifier.cpp — owns verify(): proves what the interpreter relies on
+// (spec §7) so that it can run without per-instruction checks. Modules may be
+// decoded from hostile .pbc bytes, so the checks run in an order where each
+// one only indexes what an earlier one proved in range: pools, constants and
+// names, then the functions' code layout, then each function's operands, and
+// only then its stack heights, by abstract interpretation. Every pass is
+// linear (or n log n) in the module's size, so no input can make it hang.
 #include "compiler/verifier.h"
 
 #include <fmt/format.h>
 
 #include <algorithm>
+#include <string_view>
+#include <unordered_set>
 
+#include "compiler/lexer.h"
+#include "runtime/pool.h"
 #include "runtime/value.h"
 
 namespace poolvm {
 
 namespace {
 
-constexpr uint32_t kMaxSlotOperand = 16777215;
+constexpr int64_t kMaxSlotOperand = int64_t{kMaxSlots} - 1;
+// Pool ids are 16 bits, and PoolSet::size() returns a uint16_t: 65536 pools
+// would read as 0.
+constexpr size_t kMaxPoolCount = 65535;
+// Pool::kNoBlock must never be a real block index.
+constexpr uint32_t kMaxPoolBlocks = Pool::kNoBlock - 1;
 constexpr int64_t kUnseen = -1;
+
+// A name for a message. Names from a .pbc can hold anything, and must not
+// garble the terminal or flood it.
+std::string escaped(std::string_view s) {
+  constexpr size_t kMax = 64;
+  std::string out;
+  for (size_t i = 0; i < s.size(); ++i) {
+    if (i == kMax) {
+      out += "...";
+      break;
+    }
+    auto c = static_cast<unsigned char>(s[i]);
+    if (c < 0x20 || c >= 0x7f || c == '\'' || c == '\\')
+      out += fmt::format("\\x{:02x}", c);
+    else
+      out += static_cast<char>(c);
+  }
+  return out;
+}
+std::string quoted(std::string_view s) { return fmt::format("'{}'", escaped(s)); }
+
+std::string plural(int64_t n, std::string_view one, std::string_view many) {
+  return fmt::format("{} {}", n, n == 1 ? one : many);
+}
 
 class Verifier {
  public:
   explicit Verifier(Module& m) : m_(m) {}
 
   std::vector<Diagnostic> run() {
+    m_.main = -1;
+    // Pools and layout are what everything after them indexes: stop on them.
     if (!check_pools()) return std::move(out_);
+    check_constants();
+    check_names();
     if (!check_layout()) return std::move(out_);
-    for (size_t f = 0; f < m_.functions.size(); ++f) check_function(static_cast<uint32_t>(f));
-    check_main();
+    check_labels();
+    for (uint32_t f = 0; f < m_.functions.size(); ++f) check_function(f);
+    int main = check_main();
+    if (out_.empty()) m_.main = main;
     return std::move(out_);
   }
 
  private:
   Module& m_;
   std::vector<Diagnostic> out_;
+  std::vector<int64_t> height_;  // per pc of the function being checked
+  std::vector<uint32_t> work_;
 
   void error(uint32_t line, std::string message) {
     out_.push_back(Diagnostic{m_.source_name, line, 0, 1, std::move(message)});
   }
-  uint32_t line_at(uint32_t pc) const { return pc < m_.lines.size() ? m_.lines[pc] : 0; }
+  // At pc's line; without one (a stripped .pbc), at the function's.
+  void error_in(const Function& f, uint32_t pc, std::string message) {
+    const uint32_t line = m_.line_at(pc);
+    error(line != 0 ? line : f.line, fmt::format("in function {}: {}", quoted(f.name), message));
+  }
 
   bool check_pools() {
     const auto& p = m_.pools;
@@ -45,79 +93,182 @@ class Verifier {
       error(0, "the module's first pools must be the built-ins cons, str and frame");
       return false;
     }
-    if (p.size() > 65535) {
-      error(0, fmt::format("too many pools: {} (at most 65535)", p.size()));
+    if (p.size() > kMaxPoolCount) {
+      error(0, fmt::format("too many pools: {} (at most {})", p.size(), kMaxPoolCount));
       return false;
     }
     if (!m_.pool_declared.empty() && m_.pool_declared.size() != p.size()) {
-      error(0, "pool declaration flags do not match the pools");
+      error(0, fmt::format("the module has {} pools but {} pool declaration flags", p.size(), m_.pool_declared.size()));
       return false;
     }
     bool ok = true;
+    std::unordered_set<std::string_view> names;
     for (size_t i = 0; i < p.size(); ++i) {
       const PoolConfig& c = p[i];
       if (i >= 3 && c.kind != PoolKind::Record) {
-        error(0, fmt::format("pool '{}' must be a record pool", c.name));
+        error(0, fmt::format("pool {} must be a record pool: only pools 0, 1 and 2 are built-ins", quoted(c.name)));
         ok = false;
       } else if (c.kind == PoolKind::Cons && c.size != 2) {
-        error(0, "pool 'cons' must have 2 slots");
+        error(0, fmt::format("pool 'cons' must have 2 slots, not {}", c.size));
         ok = false;
       } else if (c.size < 1 || c.size > kMaxSlots) {
-        error(0, fmt::format("pool '{}' has {} {}; it must be 1 to {}", c.name, c.size,
+        error(0, fmt::format("pool {} has {} {}; it must be 1 to {}", quoted(c.name), c.size,
                              c.kind == PoolKind::Str ? "bytes" : "slots", kMaxSlots));
         ok = false;
       }
-      for (size_t j = 0; j < i; ++j)
-        if (p[j].name == c.name) {
-          error(0, fmt::format("duplicate pool '{}'", c.name));
-          ok = false;
-        }
+      if (c.blocks > kMaxPoolBlocks) {
+        error(0, fmt::format("pool {} has {} blocks (at most {})", quoted(c.name), c.blocks, kMaxPoolBlocks));
+        ok = false;
+      }
+      if (i >= 3 && !is_identifier(c.name)) {
+        error(0, fmt::format("pool name {} is not an identifier", quoted(c.name)));
+        ok = false;
+      }
+      if (!names.insert(c.name).second) {
+        error(0, fmt::format("duplicate pool {}", quoted(c.name)));
+        ok = false;
+      }
     }
     return ok;
   }
 
-  bool check_layout() {
-    const uint32_t n = static_cast<uint32_t>(m_.code.size());
-    bool ok = true;
-    std::vector<std::pair<uint32_t, uint32_t>> ranges;
+  void check_constants() {
+    for (size_t i = 0; i < m_.constants.size(); ++i)
+      if (static_cast<uint8_t>(m_.constants[i].kind) > static_cast<uint8_t>(Constant::Kind::Str))
+        error(0, fmt::format("constant {} has an unknown kind {}", i, static_cast<unsigned>(m_.constants[i].kind)));
+  }
+
+  // Names matter for the disassembler (its output must reassemble) and for
+  // calling functions by name from a host: the assembler's rules, for every
+  // module. Functions and externs share one namespace, as in `call F`.
+  void check_names() {
+    std::unordered_set<std::string_view> seen;
+    for (const std::string& g : m_.globals) {
+      if (!is_identifier(g))
+        error(0, fmt::format("global name {} is not an identifier", quoted(g)));
+      else if (!seen.insert(g).second)
+        error(0, fmt::format("duplicate global {}", quoted(g)));
+    }
+    seen.clear();
+    for (const Extern& e : m_.externs) {
+      if (!is_identifier(e.name))
+        error(0, fmt::format("extern name {} is not an identifier", quoted(e.name)));
+      else if (!seen.insert(e.name).second)
+        error(0, fmt::format("duplicate extern {}", quoted(e.name)));
+    }
+    std::unordered_set<std::string_view> functions;
     for (const Function& f : m_.functions) {
+      if (!is_identifier(f.name)) {
+        error(f.line, fmt::format("function name {} is not an identifier", quoted(f.name)));
+      } else if (!functions.insert(f.name).second) {
+        error(f.line, fmt::format("duplicate function {}", quoted(f.name)));
+      } else if (seen.count(f.name) != 0) {
+        error(f.line, fmt::format("function {} has the name of an extern", quoted(f.name)));
+      }
+    }
+  }
+
+  bool check_layout() {
+    const uint64_t n = m_.code.size();
+    const uint32_t frame_slots = m_.pools[kFramePool].size;
+    bool ok = true;
+    for (const Function& f : m_.functions) {
+      const std::string name = quoted(f.name);
       if (f.start >= f.end || f.end > n) {
-        error(f.line, fmt::format("function '{}' has no code or a code range outside the module", f.name));
+        error(f.line,
+              fmt::format("function {} has no code or a code range outside the module "
+                          "([{}, {}) of {})",
+                          name, f.start, f.end, plural(static_cast<int64_t>(n), "instruction", "instructions")));
         ok = false;
-        continue;
       }
       if (f.arity > f.num_locals) {
-        error(f.line, fmt::format("function '{}' has more parameters than locals", f.name));
+        error(f.line, fmt::format("function {} has {} but only {}", name, plural(f.arity, "parameter", "parameters"),
+                                  plural(f.num_locals, "local", "locals")));
         ok = false;
       }
-      if (!f.local_names.empty() && f.local_names.size() != f.num_locals) {
-        error(f.line, fmt::format("function '{}' has {} local names for {} locals", f.name, f.local_names.size(),
-                                  f.num_locals));
+      if (f.num_locals > frame_slots) {
+        error(f.line, fmt::format("function {} needs {} locals but a frame block holds {} "
+                                  "(use `.pool frame slots={}`)",
+                                  name, f.num_locals, frame_slots, f.num_locals));
         ok = false;
       }
-      if (f.num_locals > m_.pools[kFramePool].size) {
-        error(f.line, fmt::format("function '{}' needs {} locals but a frame block holds {} (use `.pool frame "
-                                  "slots={}`)",
-                                  f.name, f.num_locals, m_.pools[kFramePool].size, f.num_locals));
-        ok = false;
+      if (!f.local_names.empty()) {
+        if (f.local_names.size() != f.num_locals) {
+          error(f.line,
+                fmt::format("function {} has {} local names for {} locals", name, f.local_names.size(), f.num_locals));
+          ok = false;
+        } else {
+          std::unordered_set<std::string_view> seen;
+          for (const std::string& l : f.local_names) {
+            if (!is_identifier(l)) {
+              error(f.line, fmt::format("function {} has a local name {} that is not an identifier", name, quoted(l)));
+              ok = false;
+            } else if (!seen.insert(l).second) {
+              error(f.line, fmt::format("function {} has two locals named {}", name, quoted(l)));
+              ok = false;
+            }
+          }
+        }
       }
-      ranges.emplace_back(f.start, f.end);
     }
     if (!ok) return false;
-    std::sort(ranges.begin(), ranges.end());
+    // Functions' code follows one another in function order, as the
+    // assembler lays it out: then every instruction belongs to exactly one
+    // function, and the disassembly (which prints functions in order)
+    // reassembles to the same code.
     uint32_t covered = 0;
-    for (const auto& [s, e] : ranges) {
-      if (s != covered) {
-        error(0, s < covered ? "function code ranges overlap" : "code outside every function");
+    for (size_t i = 0; i < m_.functions.size(); ++i) {
+      const Function& f = m_.functions[i];
+      if (f.start > covered) {
+        error(f.line, fmt::format("instructions {}..{} belong to no function", covered, f.start - 1));
         return false;
       }
-      covered = e;
+      if (f.start < covered) {
+        error(f.line, fmt::format("function {} overlaps function {}, or comes before it in the code: "
+                                  "functions' code must follow one another in order",
+                                  quoted(f.name), quoted(m_.functions[i - 1].name)));
+        return false;
+      }
+      covered = f.end;
     }
     if (covered != n) {
-      error(0, "code outside every function");
+      error(0, fmt::format("instructions {}..{} belong to no function", covered, n - 1));
       return false;
     }
     return true;
+  }
+
+  // Label names are debug information, but the disassembler and traces look
+  // them up by binary search, and the disassembly must reassemble.
+  void check_labels() {
+    const auto& labels = m_.labels;
+    size_t fi = 0;
+    std::unordered_set<std::string_view> names;  // of the current function
+    for (size_t i = 0; i < labels.size(); ++i) {
+      const Label& l = labels[i];
+      if (l.pc >= m_.code.size()) {
+        error(0, fmt::format("label {} is at {}, outside the code", quoted(l.name), l.pc));
+        return;
+      }
+      if (i > 0 && l.pc < labels[i - 1].pc) {
+        error(0, "the label table is not sorted by pc");
+        return;
+      }
+      if (!is_identifier(l.name)) {
+        error(m_.line_at(l.pc), fmt::format("label name {} is not an identifier", quoted(l.name)));
+        return;
+      }
+      // Layout holds, so some function holds l.pc; labels are sorted, so it is
+      // this one or a later one.
+      bool moved = false;
+      while (l.pc >= m_.functions[fi].end) ++fi, moved = true;
+      if (moved) names.clear();
+      if (!names.insert(l.name).second) {
+        error(m_.line_at(l.pc),
+              fmt::format("in function {}: duplicate label {}", quoted(m_.functions[fi].name), quoted(l.name)));
+        return;
+      }
+    }
   }
 
   // Operand in range for its kind; false with a diagnostic otherwise.
@@ -126,32 +277,35 @@ class Verifier {
     const OpInfo& info = op_info(in.op);
     const int64_t a = in.a;
     auto bad = [&](std::string what) {
-      error(line_at(pc), fmt::format("in function '{}': '{}' {}", f.name, info.mnemonic, what));
+      error_in(f, pc, fmt::format("'{}' {}", info.mnemonic, what));
       return false;
     };
+    auto below = [&](size_t n) { return a >= 0 && a < static_cast<int64_t>(n); };
     switch (info.operand) {
-      case OperandKind::None: return a == 0 || bad("takes no operand");
+      case OperandKind::None:
+        return a == 0 || bad("takes no operand");
       case OperandKind::Const:
-        return (a >= 0 && a < static_cast<int64_t>(m_.constants.size())) || bad(fmt::format("constant {} out of range", a));
+        return below(m_.constants.size()) || bad(fmt::format("constant {} out of range", a));
       case OperandKind::Local:
-        return (a >= 0 && a < f.num_locals) || bad(fmt::format("local {} out of range ({} locals)", a, f.num_locals));
+        return below(f.num_locals) || bad(fmt::format("local {} out of range ({} locals)", a, f.num_locals));
       case OperandKind::Global:
-        return (a >= 0 && a < static_cast<int64_t>(m_.globals.size())) || bad(fmt::format("global {} out of range", a));
+        return below(m_.globals.size()) || bad(fmt::format("global {} out of range", a));
       case OperandKind::Label:
+        // Every instruction is one slot, so any index in the range starts one.
         return (a >= f.start && a < f.end) || bad(fmt::format("jumps to {}, outside the function", a));
       case OperandKind::Func:
-        return (a >= 0 && a < static_cast<int64_t>(m_.functions.size())) || bad(fmt::format("function {} out of range", a));
+        return below(m_.functions.size()) || bad(fmt::format("function {} out of range", a));
       case OperandKind::Extern:
-        return (a >= 0 && a < static_cast<int64_t>(m_.externs.size())) || bad(fmt::format("extern {} out of range", a));
+        return below(m_.externs.size()) || bad(fmt::format("extern {} out of range", a));
       case OperandKind::RecPool:
-        if (a < 0 || a >= static_cast<int64_t>(m_.pools.size())) return bad(fmt::format("pool {} out of range", a));
+        if (!below(m_.pools.size())) return bad(fmt::format("pool {} out of range", a));
         if (m_.pools[a].kind != PoolKind::Cons && m_.pools[a].kind != PoolKind::Record)
-          return bad(fmt::format("cannot take blocks of '{}'", m_.pools[a].name));
+          return bad(fmt::format("cannot take blocks of {}", quoted(m_.pools[a].name)));
         return true;
       case OperandKind::AnyPool:
-        return (a >= 0 && a < static_cast<int64_t>(m_.pools.size())) || bad(fmt::format("pool {} out of range", a));
+        return below(m_.pools.size()) || bad(fmt::format("pool {} out of range", a));
       case OperandKind::Slot:
-        return (a >= 0 && a <= kMaxSlotOperand) || bad(fmt::format("slot {} out of range", a));
+        return (a >= 0 && a <= kMaxSlotOperand) || bad(fmt::format("slot {} out of range (0..{})", a, kMaxSlotOperand));
     }
     return bad("has an unknown operand kind");
   }
@@ -160,89 +314,91 @@ class Verifier {
     Function& f = m_.functions[fi];
     bool ok = true;
     for (uint32_t pc = f.start; pc < f.end; ++pc) {
-      if (static_cast<uint8_t>(m_.code[pc].op) >= kNumOps) {
-        error(line_at(pc), fmt::format("in function '{}': invalid opcode {}", f.name,
-                                       static_cast<unsigned>(m_.code[pc].op)));
+      const auto byte = static_cast<unsigned>(m_.code[pc].op);
+      if (byte >= static_cast<unsigned>(kNumOps)) {
+        error_in(f, pc, fmt::format("invalid opcode {}", byte));
         ok = false;
-        continue;
-      }
-      if (op_info(m_.code[pc].op).flags & kFused) {
-        error(line_at(pc), fmt::format("in function '{}': opcode {} is a superinstruction the VM makes itself; it "
-                                       "cannot appear in a module",
-                                       f.name, static_cast<unsigned>(m_.code[pc].op)));
+      } else if (op_info(m_.code[pc].op).flags & kFused) {
+        error_in(f, pc,
+                 fmt::format("opcode {} is a superinstruction the VM makes itself; it cannot appear in a "
+                             "module",
+                             byte));
         ok = false;
-        continue;
+      } else {
+        ok = check_operand(f, pc) && ok;
       }
-      ok = check_operand(f, pc) && ok;
     }
-    if (!ok) return;
+    // Heights computed over bad operands would only add noise.
+    if (ok) check_stack(f);
+  }
 
-    // Abstract interpretation over stack heights: one pass over a worklist,
-    // each instruction visited once with the height every path must agree on.
-    std::vector<int64_t> height(f.end - f.start, kUnseen);
-    std::vector<uint32_t> work{f.start};
-    height[0] = 0;
+  // Abstract interpretation over stack heights: a worklist in which every
+  // instruction enters once, with the height all paths into it must agree
+  // on. Locals live in the frame, so the entry height is 0. Stops at the
+  // first problem: what follows it would be measured from a wrong height.
+  void check_stack(Function& f) {
+    height_.assign(f.end - f.start, kUnseen);
+    work_.assign(1, f.start);
+    height_[0] = 0;
     int64_t max_height = 0;
     auto reach = [&](uint32_t from, uint32_t to, int64_t h) {
       if (to >= f.end) {
-        error(line_at(from), fmt::format("in function '{}': control runs off the end of the function", f.name));
+        error_in(f, from, "control runs off the end of the function");
         return false;
       }
-      int64_t& slot = height[to - f.start];
-      if (slot == kUnseen) {
-        slot = h;
-        work.push_back(to);
-      } else if (slot != h) {
-        error(line_at(to), fmt::format("in function '{}': stack height differs where paths join ({} on one path, "
-                                       "{} on another)",
-                                       f.name, slot, h));
-        return false;
+      int64_t& seen = height_[to - f.start];
+      if (seen == kUnseen) {
+        seen = h;
+        work_.push_back(to);
+        return true;
       }
-      return true;
+      if (seen == h) return true;
+      error_in(f, to, fmt::format("stack height differs where paths join ({} on one path, {} on another)", seen, h));
+      return false;
     };
-    while (!work.empty()) {
-      uint32_t pc = work.back();
-      work.pop_back();
+    while (!work_.empty()) {
+      const uint32_t pc = work_.back();
+      work_.pop_back();
       const Instr& in = m_.code[pc];
       const OpInfo& info = op_info(in.op);
-      int64_t h = height[pc - f.start];
+      const int64_t h = height_[pc - f.start];
       int64_t pops = info.pops, pushes = info.pushes;
       if (info.operand == OperandKind::Func) pops = m_.functions[in.a].arity;
       if (info.operand == OperandKind::Extern) pops = m_.externs[in.a].arity;
-      if (pushes == kVar) pushes = 1;
+      if (pushes == kVar) pushes = 1;  // a call's result
       if (h < pops) {
-        error(line_at(pc), fmt::format("in function '{}': stack underflow at '{}': needs {} value{}, has {}", f.name,
-                                       info.mnemonic, pops, pops == 1 ? "" : "s", h));
+        std::string callee;
+        if (info.operand == OperandKind::Func) callee = fmt::format(" {}", escaped(m_.functions[in.a].name));
+        if (info.operand == OperandKind::Extern) callee = fmt::format(" {}", escaped(m_.externs[in.a].name));
+        error_in(f, pc,
+                 fmt::format("stack underflow at '{}{}': needs {}, has {}", info.mnemonic, callee,
+                             plural(pops, "value", "values"), h));
         return;
       }
       if (in.op == Op::Ret && h != 1) {
-        error(line_at(pc), fmt::format("in function '{}': 'ret' needs exactly one value on the stack, has {}",
-                                       f.name, h));
+        error_in(f, pc, fmt::format("'ret' needs exactly one value on the stack, has {}", h));
         return;
       }
-      int64_t after = h - pops + ((info.flags & kEnd) ? 0 : pushes);
+      const int64_t after = h - pops + ((info.flags & kEnd) ? 0 : pushes);
       max_height = std::max({max_height, h, after});
-      if (info.flags & kBranch)
-        if (!reach(pc, static_cast<uint32_t>(in.a), after)) return;
-      if (!(info.flags & kEnd))
-        if (!reach(pc, pc + 1, after)) return;
+      if ((info.flags & kBranch) && !reach(pc, static_cast<uint32_t>(in.a), after)) return;
+      if (!(info.flags & kEnd) && !reach(pc, pc + 1, after)) return;
     }
     f.max_stack = static_cast<uint32_t>(std::max<int64_t>(max_height, 1));
   }
 
-  void check_main() {
-    int found = -1;
-    for (size_t i = 0; i < m_.functions.size(); ++i)
-      if (m_.functions[i].name == "main") found = static_cast<int>(i);
+  int check_main() {
+    // Names were checked unique, so the first `main` is the only one.
+    int found = m_.find_function("main");
     if (found < 0) {
       error(0, "no function 'main'");
-      return;
+      return -1;
     }
     if (m_.functions[found].arity != 0) {
       error(m_.functions[found].line, "'main' must take no parameters");
-      return;
+      return -1;
     }
-    m_.main = found;
+    return found;
   }
 };
 
