@@ -120,7 +120,36 @@ inline constexpr uint8_t kNoFlags = 0, kBranch = 1, kEnd = 2, kInternal = 4, kFu
   X(GtJnz, "gt", None, 2, 1, kInternal | kFused, "gt; jnz T")                                    \
   X(GeJnz, "ge", None, 2, 1, kInternal | kFused, "ge; jnz T")                                    \
   X(EqJnz, "eq", None, 2, 1, kInternal | kFused, "eq; jnz T")                                    \
-  X(NeJnz, "ne", None, 2, 1, kInternal | kFused, "ne; jnz T")
+  X(NeJnz, "ne", None, 2, 1, kInternal | kFused, "ne; jnz T")                                    \
+  /* Second round, from profiles of tests/bench (loop, list, sieve, fib). */                    \
+  X(LoadLoad, "load", Local, 0, 1, kInternal | kFused, "load L; load M")                         \
+  X(LoadAdd, "load", Local, 0, 1, kInternal | kFused, "load L; add")                             \
+  X(LoadSub, "load", Local, 0, 1, kInternal | kFused, "load L; sub")                             \
+  X(LoadMul, "load", Local, 0, 1, kInternal | kFused, "load L; mul")                             \
+  X(AddK, "push", Const, 0, 1, kInternal | kFused, "push K; add")                                \
+  X(SubK, "push", Const, 0, 1, kInternal | kFused, "push K; sub")                                \
+  X(MulK, "push", Const, 0, 1, kInternal | kFused, "push K; mul")                                \
+  X(ModK, "push", Const, 0, 1, kInternal | kFused, "push K; mod (K not 0 or -1)")                \
+  X(AddStore, "add", None, 2, 1, kInternal | kFused, "add; store L")                             \
+  X(StoreLoad, "store", Local, 1, 0, kInternal | kFused, "store L; load M")                      \
+  X(DupStore, "dup", None, 1, 2, kInternal | kFused, "dup; store L")                             \
+  X(IncLocal, "load", Local, 0, 1, kInternal | kFused, "load L; push K; add; store L")           \
+  X(LoadCar, "load", Local, 0, 1, kInternal | kFused, "load L; car")                             \
+  X(LoadCdr, "load", Local, 0, 1, kInternal | kFused, "load L; cdr")                             \
+  X(LoadGetF, "load", Local, 0, 1, kInternal | kFused, "load L; getf N")                         \
+  X(LoadRet, "load", Local, 0, 1, kInternal | kFused, "load L; ret")                             \
+  X(LoadKLtJz, "load", Local, 0, 1, kInternal | kFused, "load L; push K; lt; jz T")             \
+  X(LoadKLeJz, "load", Local, 0, 1, kInternal | kFused, "load L; push K; le; jz T")             \
+  X(LoadKGtJz, "load", Local, 0, 1, kInternal | kFused, "load L; push K; gt; jz T")             \
+  X(LoadKGeJz, "load", Local, 0, 1, kInternal | kFused, "load L; push K; ge; jz T")             \
+  X(LoadKEqJz, "load", Local, 0, 1, kInternal | kFused, "load L; push K; eq; jz T")             \
+  X(LoadKNeJz, "load", Local, 0, 1, kInternal | kFused, "load L; push K; ne; jz T")             \
+  X(LoadKLtJnz, "load", Local, 0, 1, kInternal | kFused, "load L; push K; lt; jnz T")           \
+  X(LoadKLeJnz, "load", Local, 0, 1, kInternal | kFused, "load L; push K; le; jnz T")           \
+  X(LoadKGtJnz, "load", Local, 0, 1, kInternal | kFused, "load L; push K; gt; jnz T")           \
+  X(LoadKGeJnz, "load", Local, 0, 1, kInternal | kFused, "load L; push K; ge; jnz T")           \
+  X(LoadKEqJnz, "load", Local, 0, 1, kInternal | kFused, "load L; push K; eq; jnz T")           \
+  X(LoadKNeJnz, "load", Local, 0, 1, kInternal | kFused, "load L; push K; ne; jnz T")
 
 enum class Op : uint8_t {
 #define POOLVM_X(name, mn, operand, pops, pushes, flags, doc) name,

@@ -416,6 +416,120 @@ dispatch:
   COMPARE_BRANCH(EqJnz, Eq, ==, true)
   COMPARE_BRANCH(NeJnz, Ne, !=, true)
 #undef COMPARE_BRANCH
+
+  CASE(LoadLoad) {
+    sp[0] = locals[pc->a];
+    sp[1] = locals[pc[1].a];
+    sp += 2;
+    pc += 2;
+    DISPATCH();
+  }
+#define LOCAL_ARITH(name, expr)                                                    \
+  CASE(name) {                                                                     \
+    const Value& y = locals[pc->a];                                                \
+    if (sp[-1].tag != Tag::Int || y.tag != Tag::Int) goto op_Load;                 \
+    uint64_t x = static_cast<uint64_t>(sp[-1].i), k = static_cast<uint64_t>(y.i);  \
+    sp[-1].i = static_cast<int64_t>(expr);                                         \
+    pc += 2;                                                                       \
+    DISPATCH();                                                                    \
+  }
+  LOCAL_ARITH(LoadAdd, x + k)
+  LOCAL_ARITH(LoadSub, x - k)
+  LOCAL_ARITH(LoadMul, x * k)
+#undef LOCAL_ARITH
+  // The constant is an int: specialize() only fuses int constants.
+#define CONST_ARITH(name, expr)                                                              \
+  CASE(name) {                                                                               \
+    if (sp[-1].tag != Tag::Int) goto op_Push;                                                \
+    uint64_t x = static_cast<uint64_t>(sp[-1].i), k = static_cast<uint64_t>(constants[pc->a].i); \
+    sp[-1].i = static_cast<int64_t>(expr);                                                   \
+    pc += 2;                                                                                 \
+    DISPATCH();                                                                              \
+  }
+  CONST_ARITH(AddK, x + k)
+  CONST_ARITH(SubK, x - k)
+  CONST_ARITH(MulK, x * k)
+#undef CONST_ARITH
+  CASE(ModK) {
+    // K is neither 0 nor -1, so % is defined and matches int_mod.
+    if (sp[-1].tag != Tag::Int) goto op_Push;
+    sp[-1].i = sp[-1].i % constants[pc->a].i;
+    pc += 2;
+    DISPATCH();
+  }
+  CASE(AddStore) {
+    if (sp[-2].tag != Tag::Int || sp[-1].tag != Tag::Int) goto op_Add;
+    locals[pc[1].a] = Value::integer(static_cast<int64_t>(static_cast<uint64_t>(sp[-2].i) + static_cast<uint64_t>(sp[-1].i)));
+    sp -= 2;
+    pc += 2;
+    DISPATCH();
+  }
+  CASE(StoreLoad) {
+    locals[pc->a] = sp[-1];
+    sp[-1] = locals[pc[1].a];
+    pc += 2;
+    DISPATCH();
+  }
+  CASE(DupStore) {
+    locals[pc[1].a] = sp[-1];
+    pc += 2;
+    DISPATCH();
+  }
+  CASE(IncLocal) {
+    Value& x = locals[pc->a];
+    if (x.tag != Tag::Int) goto op_Load;
+    x.i = static_cast<int64_t>(static_cast<uint64_t>(x.i) + static_cast<uint64_t>(constants[pc[1].a].i));
+    pc += 4;
+    DISPATCH();
+  }
+#define LOAD_CONS_FIELD(name, index)                                                    \
+  CASE(name) {                                                                          \
+    const Value& x = locals[pc->a];                                                     \
+    if (x.tag != Tag::Cons || cons_pool.check(x.block, x.gen) != Pool::Check::Live)     \
+      goto op_Load;                                                                     \
+    *sp++ = reinterpret_cast<Value*>(cons_pool.block(x.block))[index];                  \
+    pc += 2;                                                                            \
+    DISPATCH();                                                                         \
+  }
+  LOAD_CONS_FIELD(LoadCar, 0)
+  LOAD_CONS_FIELD(LoadCdr, 1)
+#undef LOAD_CONS_FIELD
+  CASE(LoadGetF) {
+    const Value& x = locals[pc->a];
+    const uint32_t n = static_cast<uint32_t>(pc[1].a);
+    if ((x.tag != Tag::Cons && x.tag != Tag::Rec) || n >= m.slots[x.pool] ||
+        pools[x.pool].check(x.block, x.gen) != Pool::Check::Live)
+      goto op_Load;
+    *sp++ = SLOT_PTR(x)[n];
+    pc += 2;
+    DISPATCH();
+  }
+  CASE(LoadRet) {
+    *sp++ = locals[pc->a];
+    ++pc;  // at the ret, where a traced run would be
+    goto return_top;
+  }
+#define LOCAL_CONST_BRANCH(name, cmp, jump_when)                    \
+  CASE(name) {                                                      \
+    const Value& x = locals[pc->a];                                 \
+    if (x.tag != Tag::Int) goto op_Load;                            \
+    if ((x.i cmp constants[pc[1].a].i) == (jump_when)) JUMP_TO(pc[3].a); \
+    pc += 4;                                                        \
+    DISPATCH();                                                     \
+  }
+  LOCAL_CONST_BRANCH(LoadKLtJz, <, false)
+  LOCAL_CONST_BRANCH(LoadKLeJz, <=, false)
+  LOCAL_CONST_BRANCH(LoadKGtJz, >, false)
+  LOCAL_CONST_BRANCH(LoadKGeJz, >=, false)
+  LOCAL_CONST_BRANCH(LoadKEqJz, ==, false)
+  LOCAL_CONST_BRANCH(LoadKNeJz, !=, false)
+  LOCAL_CONST_BRANCH(LoadKLtJnz, <, true)
+  LOCAL_CONST_BRANCH(LoadKLeJnz, <=, true)
+  LOCAL_CONST_BRANCH(LoadKGtJnz, >, true)
+  LOCAL_CONST_BRANCH(LoadKGeJnz, >=, true)
+  LOCAL_CONST_BRANCH(LoadKEqJnz, ==, true)
+  LOCAL_CONST_BRANCH(LoadKNeJnz, !=, true)
+#undef LOCAL_CONST_BRANCH
 #undef JUMP_TO
 
   CASE(Call) {

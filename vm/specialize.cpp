@@ -4,6 +4,10 @@
 // sequence stays in place: a jump into its middle still finds the original
 // instructions, and no index changes, so lines and backtraces are untouched.
 // Counting and traced runs use the original code, so steps stay exact.
+//
+// Every fused handler has an int (or live-reference) fast path and otherwise
+// falls back to the handler of its first instruction, so a fused sequence
+// behaves exactly like the instructions it covers, errors included.
 #include "vm/specialize.h"
 
 namespace poolvm {
@@ -19,7 +23,81 @@ Op compare_branch(Op cmp, Op branch) {
     case Op::Ge: return jz ? Op::GeJz : Op::GeJnz;
     case Op::Eq: return jz ? Op::EqJz : Op::EqJnz;
     case Op::Ne: return jz ? Op::NeJz : Op::NeJnz;
-    default: return cmp;
+    default: return Op::Nop;
+  }
+}
+
+Op local_const_compare_branch(Op cmp, Op branch) {
+  const bool jz = branch == Op::Jz;
+  switch (cmp) {
+    case Op::Lt: return jz ? Op::LoadKLtJz : Op::LoadKLtJnz;
+    case Op::Le: return jz ? Op::LoadKLeJz : Op::LoadKLeJnz;
+    case Op::Gt: return jz ? Op::LoadKGtJz : Op::LoadKGtJnz;
+    case Op::Ge: return jz ? Op::LoadKGeJz : Op::LoadKGeJnz;
+    case Op::Eq: return jz ? Op::LoadKEqJz : Op::LoadKEqJnz;
+    case Op::Ne: return jz ? Op::LoadKNeJz : Op::LoadKNeJnz;
+    default: return Op::Nop;
+  }
+}
+
+// Reads the sequence at one pc of a function, never past its end.
+struct Window {
+  const Module& m;
+  uint32_t pc, end;
+  Op op(uint32_t k) const { return pc + k < end ? m.code[pc + k].op : Op::Nop; }
+  int32_t arg(uint32_t k) const { return m.code[pc + k].a; }
+  bool int_const(uint32_t k) const {
+    return op(k) == Op::Push && m.constants[arg(k)].kind == Constant::Kind::Int;
+  }
+  int64_t int_value(uint32_t k) const { return m.constants[arg(k)].i; }
+};
+
+// The superinstruction for the sequence starting at w.pc, longest first;
+// Nop when there is none.
+Op fuse(const Window& w) {
+  const Op a = w.op(0), b = w.op(1), c = w.op(2), d = w.op(3);
+  const bool branch_at_3 = d == Op::Jz || d == Op::Jnz;
+  switch (a) {
+    case Op::Load:
+      if (w.int_const(1) && c == Op::Add && d == Op::Store && w.arg(3) == w.arg(0)) return Op::IncLocal;
+      if (w.int_const(1) && branch_at_3) {
+        Op f = local_const_compare_branch(c, d);
+        if (f != Op::Nop) return f;
+      }
+      if (w.int_const(1) && c == Op::Add) return Op::LoadAddK;
+      if (w.int_const(1) && c == Op::Sub) return Op::LoadSubK;
+      if (b == Op::Push) return Op::LoadPush;
+      if (b == Op::Jz) return Op::LoadJz;
+      if (b == Op::Jnz) return Op::LoadJnz;
+      if (b == Op::Load) return Op::LoadLoad;
+      if (b == Op::Add) return Op::LoadAdd;
+      if (b == Op::Sub) return Op::LoadSub;
+      if (b == Op::Mul) return Op::LoadMul;
+      if (b == Op::Car) return Op::LoadCar;
+      if (b == Op::Cdr) return Op::LoadCdr;
+      if (b == Op::GetF) return Op::LoadGetF;
+      if (b == Op::Ret) return Op::LoadRet;
+      return Op::Nop;
+    case Op::Push:
+      if (!w.int_const(0)) return Op::Nop;
+      if (b == Op::Add) return Op::AddK;
+      if (b == Op::Sub) return Op::SubK;
+      if (b == Op::Mul) return Op::MulK;
+      if (b == Op::Mod && w.int_value(0) != 0 && w.int_value(0) != -1) return Op::ModK;
+      return Op::Nop;
+    case Op::Store: {
+      // Not when the load starts a longer sequence of its own.
+      if (b != Op::Load) return Op::Nop;
+      Window next{w.m, w.pc + 1, w.end};
+      Op f = fuse(next);
+      const bool longer = f == Op::IncLocal || f == Op::LoadAddK || f == Op::LoadSubK ||
+                          (f >= Op::LoadKLtJz && f <= Op::LoadKNeJnz);
+      return longer ? Op::Nop : Op::StoreLoad;
+    }
+    case Op::Add: return b == Op::Store ? Op::AddStore : Op::Nop;
+    case Op::Dup: return b == Op::Store ? Op::DupStore : Op::Nop;
+    default:
+      return b == Op::Jz || b == Op::Jnz ? compare_branch(a, b) : Op::Nop;
   }
 }
 
@@ -29,18 +107,8 @@ std::vector<Instr> specialize(const Module& m) {
   std::vector<Instr> code = m.code;
   for (const Function& f : m.functions) {
     for (uint32_t pc = f.start; pc + 1 < f.end; ++pc) {
-      const Op a = m.code[pc].op, b = m.code[pc + 1].op;
-      const Op c = pc + 2 < f.end ? m.code[pc + 2].op : Op::Nop;
-      if (a == Op::Load && b == Op::Push && (c == Op::Add || c == Op::Sub) &&
-          m.constants[m.code[pc + 1].a].kind == Constant::Kind::Int) {
-        code[pc].op = c == Op::Add ? Op::LoadAddK : Op::LoadSubK;
-      } else if (a == Op::Load && b == Op::Push) {
-        code[pc].op = Op::LoadPush;
-      } else if (a == Op::Load && (b == Op::Jz || b == Op::Jnz)) {
-        code[pc].op = b == Op::Jz ? Op::LoadJz : Op::LoadJnz;
-      } else if (b == Op::Jz || b == Op::Jnz) {
-        code[pc].op = compare_branch(a, b);
-      }
+      Op fused = fuse(Window{m, pc, f.end});
+      if (fused != Op::Nop) code[pc].op = fused;
     }
   }
   return code;

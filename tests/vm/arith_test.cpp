@@ -1,6 +1,9 @@
 // tests/vm/arith_test.cpp — arithmetic, comparison and printed forms of numbers.
 #include <doctest/doctest.h>
 
+#include <string>
+#include <vector>
+
 #include "run_helpers.h"
 
 namespace {
@@ -98,4 +101,74 @@ TEST_CASE("superinstructions take their int fast paths and fall back for other t
   CHECK(s.error.find("type error: 'add' expects numbers, got string and int\n  at main (t.pasm:7)") != std::string::npos);
   Ran c = run_text(main_of("push \"a\"\n push \"b\"\n lt\n jz no\n push 7\n ret\nno:\n push 8\n ret"));
   CHECK(c.status == 7);
+}
+
+// The plain loop runs fused code; a run with a step limit runs the original
+// instructions. Both must print the same, end the same, and fail with the same
+// error at the same line, whatever the operand types.
+static void check_fused_matches_unfused(const std::string& program) {
+  CAPTURE(program);
+  Ran fused = run_text(program);
+  poolvm::Config counted;
+  counted.max_steps = 1'000'000;
+  Ran plain = run_text(program, counted);
+  REQUIRE(fused.loaded);
+  CHECK(fused.out == plain.out);
+  CHECK(fused.status == plain.status);
+  CHECK(fused.error == plain.error);
+}
+
+TEST_CASE("every superinstruction behaves like the sequence it replaces") {
+  // Operand values that take the fast path (ints, live cons) and each way out
+  // of it (float, string, nil, a freed cons).
+  const std::vector<std::string> values = {"push 5", "push -3", "push 2.5", "push \"s\"", "push nil",
+                                           "push 1\n push 2\n cons", "push 1\n push 2\n cons\n dup\n pool_free"};
+  // Sequences, with x and y set from the values above.
+  const std::vector<std::string> bodies = {
+      "load x\n load y\n add\n print",                    // LoadLoad, LoadAdd
+      "load x\n load y\n sub\n print",                    // LoadSub
+      "load x\n load y\n mul\n print",                    // LoadMul
+      "load x\n push 7\n mul\n push 3\n add\n print",     // LoadPush, MulK, AddK
+      "load x\n dup\n push 4\n sub\n print\n print",      // SubK
+      "load x\n push 4\n mod\n print",                    // ModK
+      "load x\n push -1\n mod\n print",                   // not fused: K = -1
+      "load x\n load y\n add\n store z\n load z\n print", // AddStore, StoreLoad
+      "load x\n dup\n store z\n print\n load z\n print",  // DupStore
+      "load x\n push 2\n add\n store x\n load x\n print", // IncLocal
+      "load x\n car\n print",                             // LoadCar
+      "load x\n cdr\n print",                             // LoadCdr
+      "load x\n getf 1\n print",                          // LoadGetF
+      "load x\n getf 2\n print",                          // LoadGetF out of range
+      "load x\n push 3\n lt\n jz a\n push \"lt\"\n print\na:\n load x\n push 3\n ge\n jnz b\n"
+      " push \"not ge\"\n print\nb:\n load x\n push 5\n eq\n jz c\n push \"eq\"\n print\nc:\n"
+      " load x\n push 5\n ne\n jnz d\n push \"not ne\"\n print\nd:\n load x\n push 0\n le\n jnz e\n"
+      " push \"gt0\"\n print\ne:\n load x\n push 0\n gt\n jz f\n push \"pos\"\n print\nf:",  // LoadK*J*
+      "load x\n load y\n lt\n jnz g\n push \"not lt\"\n print\ng:",  // LtJnz
+  };
+  for (const std::string& body : bodies) {
+    for (const std::string& vx : values) {
+      for (const std::string& vy : {values[0], values[2], values[3]}) {
+        check_fused_matches_unfused(main_of(vx + "\n store x\n" + vy + "\n store y\n" + body + "\n push 0\n ret",
+                                            "x y z"));
+      }
+    }
+  }
+  // LoadRet returns a local from a called function.
+  for (const std::string& vx : values) {
+    check_fused_matches_unfused(".func f x\n load x\n ret\n.end\n" +
+                                main_of(vx + "\n call f\n print\n push 0\n ret"));
+  }
+}
+
+TEST_CASE("a loop of fused instructions gives the same sum as the unfused loop") {
+  // loop.pasm's shape, small: sum of i*i mod 7 for i below 1000.
+  check_fused_matches_unfused(main_of("push 0\n store i\n push 0\n store s\ntop:\n load s\n load i\n load i\n mul\n"
+                                      " push 7\n mod\n add\n store s\n load i\n push 1\n add\n store i\n"
+                                      " load i\n push 1000\n lt\n jnz top\n load s\n print\n push 0\n ret",
+                                      "i s"));
+  CHECK(run_text(main_of("push 0\n store i\n push 0\n store s\ntop:\n load s\n load i\n load i\n mul\n"
+                         " push 7\n mod\n add\n store s\n load i\n push 1\n add\n store i\n"
+                         " load i\n push 1000\n lt\n jnz top\n load s\n print\n push 0\n ret",
+                         "i s"))
+            .out == "2001\n");
 }
