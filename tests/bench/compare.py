@@ -1,0 +1,177 @@
+#!/usr/bin/env python3
+"""tests/bench/compare.py — runs every benchmark program under poolvm and its
+peers (Lua 5.4, the LuaJIT interpreter, Python 3, gforth-fast), alternating
+implementations within each round, and prints a Markdown table of median
+seconds, peak RSS and the poolvm/peer ratios. It first checks that every
+implementation prints exactly what poolvm prints, and exits 1 if one does not.
+
+Usage: tests/bench/compare.py [--poolvm build/poolvm] [--runs 5]
+                              [--only fib,loop] [--peers lua5.4,luajit]
+Not part of the test command: benchmarks are measured, never asserted.
+"""
+import argparse
+import datetime
+import os
+import platform
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+ROOT = os.path.dirname(os.path.dirname(HERE))
+PROGRAMS = os.path.join(HERE, "programs")
+
+# name -> (poolvm program, arguments given to every implementation)
+BENCHMARKS = {
+    "fib": ("tests/bench/programs/fib.pasm", []),
+    "loop": ("tests/bench/programs/loop.pasm", []),
+    "binary_trees": ("programs/binary_trees.pasm", ["16"]),
+    "list": ("tests/bench/programs/list.pasm", []),
+    "strings": ("tests/bench/programs/strings.pasm", []),
+    "sieve": ("tests/bench/programs/sieve.pasm", []),
+    "fannkuch": ("tests/bench/programs/fannkuch.pasm", []),
+}
+
+# peer name -> (command prefix, file extension, flag that prints the version)
+PEERS = {
+    "lua5.4": (["lua5.4"], "lua", "-v"),
+    "luajit -joff": (["luajit", "-joff"], "lua", "-v"),
+    "python3": (["python3"], "py", "--version"),
+    "gforth-fast": (["gforth-fast"], "fs", "--version"),
+}
+TIME = "/usr/bin/time"  # GNU time (Debian package `time`), for peak RSS
+
+
+def run_once(cmd):
+    """Runs cmd; returns (seconds, its peak RSS in KiB, stdout, exit status, stderr)."""
+    # Linux carries a process's peak RSS across exec, so a child forked from
+    # this (large) Python would report Python's own; GNU time is small.
+    with tempfile.NamedTemporaryFile() as rss, tempfile.TemporaryFile() as err:
+        start = time.perf_counter()
+        proc = subprocess.run([TIME, "-f", "%M", "-o", rss.name] + cmd, stdout=subprocess.PIPE, stderr=err,
+                              cwd=ROOT)
+        elapsed = time.perf_counter() - start
+        err.seek(0)
+        lines = open(rss.name).read().split()
+        kib = int(lines[-1]) if lines and lines[-1].isdigit() else 0
+        return elapsed, kib, proc.stdout, proc.returncode, err.read()
+
+
+def machine():
+    cpu = platform.processor() or "unknown CPU"
+    try:
+        with open("/proc/cpuinfo") as f:
+            for line in f:
+                if line.startswith("model name"):
+                    cpu = line.split(":", 1)[1].strip()
+                    break
+    except OSError:
+        pass
+    return f"{cpu}, {os.cpu_count()} cores, {platform.system()} {platform.release()}"
+
+
+def version(peer):
+    prefix, _, flag = PEERS[peer]
+    try:
+        p = subprocess.run([prefix[0], flag], capture_output=True, text=True, timeout=10)
+    except (OSError, subprocess.TimeoutExpired):
+        return "?"
+    text = (p.stdout + p.stderr).strip().splitlines()
+    return text[0] if text else "?"
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--poolvm", default=os.path.join(ROOT, "build", "poolvm"))
+    ap.add_argument("--runs", type=int, default=5)
+    ap.add_argument("--only", default="", help="comma list of benchmarks")
+    ap.add_argument("--peers", default="", help="comma list of peers (default: all installed)")
+    args = ap.parse_args()
+
+    names = [n for n in args.only.split(",") if n] or list(BENCHMARKS)
+    for n in names:
+        if n not in BENCHMARKS:
+            sys.exit(f"compare.py: unknown benchmark '{n}' (have: {', '.join(BENCHMARKS)})")
+    peers = [p for p in args.peers.split(",") if p] or list(PEERS)
+    for p in peers:
+        if p not in PEERS:
+            sys.exit(f"compare.py: unknown peer '{p}' (have: {', '.join(PEERS)})")
+    missing = [p for p in peers if shutil.which(PEERS[p][0][0]) is None]
+    for p in missing:
+        print(f"note: {p} is not installed; its column is left out", file=sys.stderr)
+    peers = [p for p in peers if p not in missing]
+    if not os.access(TIME, os.X_OK):
+        sys.exit(f"compare.py: needs GNU time at {TIME} (apt-get install -y time)")
+    if not os.access(args.poolvm, os.X_OK):
+        sys.exit(f"compare.py: no poolvm at {args.poolvm} (build first, or pass --poolvm)")
+
+    impls = ["poolvm"] + peers
+
+    def command(impl, bench):
+        program, bargs = BENCHMARKS[bench]
+        if impl == "poolvm":
+            return [args.poolvm, "run", program] + bargs
+        prefix, ext, _ = PEERS[impl]
+        return prefix + [os.path.join(PROGRAMS, f"{bench}.{ext}")] + bargs
+
+    times = {(b, i): [] for b in names for i in impls}
+    rss = {(b, i): 0 for b in names for i in impls}
+    outputs = {}
+    failed = False
+    for r in range(args.runs):
+        for b in names:
+            # Alternate the order each round so no implementation always runs
+            # right after the same neighbour.
+            order = impls if r % 2 == 0 else list(reversed(impls))
+            for i in order:
+                secs, kib, out, status, err = run_once(command(i, b))
+                if status != 0:
+                    print(f"FAIL {b} under {i}: exit {status}\n{err.decode(errors='replace')}", file=sys.stderr)
+                    failed = True
+                if r == 0:
+                    outputs[(b, i)] = out
+                times[(b, i)].append(secs)
+                rss[(b, i)] = max(rss[(b, i)], kib)
+        print(f"round {r + 1}/{args.runs} done", file=sys.stderr)
+
+    for b in names:
+        for i in peers:
+            if outputs[(b, i)] != outputs[(b, "poolvm")]:
+                print(f"MISMATCH {b}: {i} printed something other than poolvm", file=sys.stderr)
+                failed = True
+
+    med = {k: statistics.median(v) for k, v in times.items()}
+    print(f"Measured {datetime.date.today().isoformat()} on {machine()}; "
+          f"median of {args.runs} alternating runs; ratio = poolvm time / peer time (below 1 means poolvm is faster).")
+    print()
+    print("Versions: " + "; ".join([f"poolvm {args.poolvm}"] + [f"{p}: {version(p)}" for p in peers]))
+    print()
+    head = "| benchmark | poolvm s |" + "".join(f" {p} s | ratio |" for p in peers)
+    print(head)
+    print("|---|---:|" + "---:|---:|" * len(peers))
+    for b in names:
+        row = f"| {b} | {med[(b, 'poolvm')]:.3f} |"
+        for p in peers:
+            row += f" {med[(b, p)]:.3f} | {med[(b, 'poolvm')] / med[(b, p)]:.2f}× |"
+        print(row)
+    print()
+    print("Peak RSS, MiB:")
+    print()
+    print("| benchmark | poolvm |" + "".join(f" {p} | ratio |" for p in peers))
+    print("|---|---:|" + "---:|---:|" * len(peers))
+    for b in names:
+        row = f"| {b} | {rss[(b, 'poolvm')] / 1024:.1f} |"
+        for p in peers:
+            row += f" {rss[(b, p)] / 1024:.1f} | {rss[(b, 'poolvm')] / max(rss[(b, p)], 1):.2f}× |"
+        print(row)
+    if failed:
+        print("\nsome implementation failed or disagreed; see above", file=sys.stderr)
+        return 1
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
