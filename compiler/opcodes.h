@@ -149,7 +149,11 @@ inline constexpr uint8_t kNoFlags = 0, kBranch = 1, kEnd = 2, kInternal = 4, kFu
   X(LoadKGtJnz, "load", Local, 0, 1, kInternal | kFused, "load L; push K; gt; jnz T")           \
   X(LoadKGeJnz, "load", Local, 0, 1, kInternal | kFused, "load L; push K; ge; jnz T")           \
   X(LoadKEqJnz, "load", Local, 0, 1, kInternal | kFused, "load L; push K; eq; jnz T")           \
-  X(LoadKNeJnz, "load", Local, 0, 1, kInternal | kFused, "load L; push K; ne; jnz T")
+  X(LoadKNeJnz, "load", Local, 0, 1, kInternal | kFused, "load L; push K; ne; jnz T")           \
+  X(AddLocals, "load", Local, 0, 1, kInternal | kFused, "load L; load M; add; store N")         \
+  X(LoadLoadGetI, "load", Local, 0, 1, kInternal | kFused, "load L; load M; geti")              \
+  X(LoadSetI, "load", Local, 0, 1, kInternal | kFused, "load L; seti")                          \
+  X(PushSetI, "push", Const, 0, 1, kInternal | kFused, "push K; seti")
 
 enum class Op : uint8_t {
 #define POOLVM_X(name, mn, operand, pops, pushes, flags, doc) name,

@@ -51,6 +51,7 @@ static Machine::Outcome execute_loop(Machine& m, FrameHeader* frame, Value* sp, 
   const Instr* const code = kMode == kFast ? m.fast_code.data() : m.module.code.data();
   const Function* const funcs = m.module.functions.data();
   const Value* const constants = m.constants.data();
+  const ConstDivisor* const divisors = m.divisors.data();
   Value* const globals = m.globals.data();
   Value* const stack_end = m.stack + m.stack_size;
   PoolSet& pools = *m.pools;
@@ -451,9 +452,9 @@ dispatch:
   CONST_ARITH(MulK, x * k)
 #undef CONST_ARITH
   CASE(ModK) {
-    // K is neither 0 nor -1, so % is defined and matches int_mod.
+    // K is neither 0 nor -1, so the remainder is defined and matches int_mod.
     if (sp[-1].tag != Tag::Int) goto op_Push;
-    sp[-1].i = sp[-1].i % constants[pc->a].i;
+    sp[-1].i = const_rem(sp[-1].i, divisors[pc->a]);
     pc += 2;
     DISPATCH();
   }
@@ -530,6 +531,42 @@ dispatch:
   LOCAL_CONST_BRANCH(LoadKEqJnz, ==, true)
   LOCAL_CONST_BRANCH(LoadKNeJnz, !=, true)
 #undef LOCAL_CONST_BRANCH
+  CASE(AddLocals) {
+    const Value& x = locals[pc->a];
+    const Value& y = locals[pc[1].a];
+    if (x.tag != Tag::Int || y.tag != Tag::Int) goto op_Load;
+    locals[pc[3].a] = Value::integer(static_cast<int64_t>(static_cast<uint64_t>(x.i) + static_cast<uint64_t>(y.i)));
+    pc += 4;
+    DISPATCH();
+  }
+// A live record or cons and an int index within it: the fast path of geti/seti.
+#define INDEXABLE(ref, index)                                                                     \
+  (((ref).tag == Tag::Rec || (ref).tag == Tag::Cons) && (index).tag == Tag::Int &&                \
+   static_cast<uint64_t>((index).i) < m.slots[(ref).pool] &&                                      \
+   pools[(ref).pool].check((ref).block, (ref).gen) == Pool::Check::Live)
+  CASE(LoadLoadGetI) {
+    const Value& r = locals[pc->a];
+    const Value& i = locals[pc[1].a];
+    if (!INDEXABLE(r, i)) goto op_Load;
+    *sp++ = SLOT_PTR(r)[i.i];
+    pc += 3;
+    DISPATCH();
+  }
+  CASE(LoadSetI) {
+    if (!INDEXABLE(sp[-2], sp[-1])) goto op_Load;
+    SLOT_PTR(sp[-2])[sp[-1].i] = locals[pc->a];
+    sp -= 2;
+    pc += 2;
+    DISPATCH();
+  }
+  CASE(PushSetI) {
+    if (!INDEXABLE(sp[-2], sp[-1])) goto op_Push;
+    SLOT_PTR(sp[-2])[sp[-1].i] = constants[pc->a];
+    sp -= 2;
+    pc += 2;
+    DISPATCH();
+  }
+#undef INDEXABLE
 #undef JUMP_TO
 
   CASE(Call) {

@@ -14,6 +14,7 @@
 #include <fmt/format.h>
 
 #include "compiler/module.h"
+#include "vm/divisor.h"
 #include "poolvm/poolvm.h"
 #include "runtime/pool_set.h"
 #include "runtime/strings.h"
@@ -46,6 +47,7 @@ struct Fault {
 struct Machine {
   Module module;
   std::vector<Instr> fast_code;  // module.code with superinstructions (vm/specialize.h)
+  std::vector<ConstDivisor> divisors;  // per constant, for ModK (vm/divisor.h)
   std::unique_ptr<PoolSet> pools;
   std::vector<Value> constants;  // Module::constants as values (strings in `str`, constant)
   std::vector<Value> globals;

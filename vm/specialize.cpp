@@ -66,6 +66,8 @@ Op fuse(const Window& w) {
       }
       if (w.int_const(1) && c == Op::Add) return Op::LoadAddK;
       if (w.int_const(1) && c == Op::Sub) return Op::LoadSubK;
+      if (b == Op::Load && c == Op::Add && d == Op::Store) return Op::AddLocals;
+      if (b == Op::Load && c == Op::GetI) return Op::LoadLoadGetI;
       if (b == Op::Push) return Op::LoadPush;
       if (b == Op::Jz) return Op::LoadJz;
       if (b == Op::Jnz) return Op::LoadJnz;
@@ -77,8 +79,10 @@ Op fuse(const Window& w) {
       if (b == Op::Cdr) return Op::LoadCdr;
       if (b == Op::GetF) return Op::LoadGetF;
       if (b == Op::Ret) return Op::LoadRet;
+      if (b == Op::SetI) return Op::LoadSetI;
       return Op::Nop;
     case Op::Push:
+      if (b == Op::SetI) return Op::PushSetI;
       if (!w.int_const(0)) return Op::Nop;
       if (b == Op::Add) return Op::AddK;
       if (b == Op::Sub) return Op::SubK;
@@ -90,7 +94,8 @@ Op fuse(const Window& w) {
       if (b != Op::Load) return Op::Nop;
       Window next{w.m, w.pc + 1, w.end};
       Op f = fuse(next);
-      const bool longer = f == Op::IncLocal || f == Op::LoadAddK || f == Op::LoadSubK ||
+      const bool longer = f == Op::IncLocal || f == Op::LoadAddK || f == Op::LoadSubK || f == Op::AddLocals ||
+                          f == Op::LoadLoadGetI ||
                           (f >= Op::LoadKLtJz && f <= Op::LoadKNeJnz);
       return longer ? Op::Nop : Op::StoreLoad;
     }
@@ -103,15 +108,17 @@ Op fuse(const Window& w) {
 
 }  // namespace
 
-std::vector<Instr> specialize(const Module& m) {
-  std::vector<Instr> code = m.code;
+Specialized specialize(const Module& m) {
+  Specialized s{m.code, std::vector<ConstDivisor>(m.constants.size())};
   for (const Function& f : m.functions) {
     for (uint32_t pc = f.start; pc + 1 < f.end; ++pc) {
       Op fused = fuse(Window{m, pc, f.end});
-      if (fused != Op::Nop) code[pc].op = fused;
+      if (fused == Op::Nop) continue;
+      s.code[pc].op = fused;
+      if (fused == Op::ModK) s.divisors[m.code[pc].a] = make_divisor(m.constants[m.code[pc].a].i);
     }
   }
-  return code;
+  return s;
 }
 
 }  // namespace poolvm

@@ -4,10 +4,16 @@
 #include <vector>
 
 #include "compiler/module.h"
+#include "vm/divisor.h"
 
 namespace poolvm {
 
-// A copy of m.code with superinstructions written in; m must be verified.
-std::vector<Instr> specialize(const Module& m);
+struct Specialized {
+  std::vector<Instr> code;               // m.code with superinstructions written in
+  std::vector<ConstDivisor> divisors;    // per constant index, for ModK's constants
+};
+
+// m must be verified.
+Specialized specialize(const Module& m);
 
 }  // namespace poolvm

@@ -172,7 +172,9 @@ bool Vm::Impl::install(Module module) {
   m->observer = d.config.observer;
   m->out = &d.output;
   m->module = std::move(module);
-  m->fast_code = specialize(m->module);
+  Specialized fast = specialize(m->module);
+  m->fast_code = std::move(fast.code);
+  m->divisors = std::move(fast.divisors);
   std::string why;
   if (!m->materialize_constants(why)) return d.fail_load(file, why, true);
   d.machine = std::move(m);

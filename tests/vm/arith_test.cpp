@@ -144,10 +144,14 @@ TEST_CASE("every superinstruction behaves like the sequence it replaces") {
       " load x\n push 5\n ne\n jnz d\n push \"not ne\"\n print\nd:\n load x\n push 0\n le\n jnz e\n"
       " push \"gt0\"\n print\ne:\n load x\n push 0\n gt\n jz f\n push \"pos\"\n print\nf:",  // LoadK*J*
       "load x\n load y\n lt\n jnz g\n push \"not lt\"\n print\ng:",  // LtJnz
+      "load x\n load y\n add\n store z\n load z\n print",  // AddLocals
+      "load x\n load y\n geti\n print",                     // LoadLoadGetI
+      "load x\n push 1\n load y\n seti\n load x\n print\n load x\n cdr\n print",  // LoadSetI
+      "load x\n load y\n push 9\n seti\n load x\n car\n print",                   // PushSetI
   };
   for (const std::string& body : bodies) {
     for (const std::string& vx : values) {
-      for (const std::string& vy : {values[0], values[2], values[3]}) {
+      for (const std::string& vy : {values[0], values[1], values[2], values[3], std::string("push 1"), std::string("push 0")}) {
         check_fused_matches_unfused(main_of(vx + "\n store x\n" + vy + "\n store y\n" + body + "\n push 0\n ret",
                                             "x y z"));
       }

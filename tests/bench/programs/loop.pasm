@@ -17,8 +17,8 @@ next:
     load i
     push 1
     add
-    dup
     store i
+    load i
     push 90000000
     lt
     jnz next
