@@ -39,6 +39,22 @@ inline int64_t int_div(int64_t a, int64_t b) {
 }
 inline int64_t int_mod(int64_t a, int64_t b) { return b == -1 ? 0 : a % b; }
 
+// Copies a Value as two 8-byte words in general registers. Handlers often
+// write only a Value's payload (8 bytes), and the next handler copies the
+// whole Value: a 16-byte SSE load cannot take data forwarded from the smaller
+// store and stalls until it retires. 8-byte loads are forwarded. On the
+// machine in docs/performance.md this took loop.pasm from 1.12 s to see there.
+inline void copy_value(Value& dst, const Value& src) {
+  uint64_t lo, hi;
+  std::memcpy(&lo, &src, 8);
+  std::memcpy(&hi, reinterpret_cast<const std::byte*>(&src) + 8, 8);
+#if defined(__GNUC__) || defined(__clang__)
+  asm("" : "+r"(lo), "+r"(hi));  // keeps the words out of one SSE register
+#endif
+  std::memcpy(&dst, &lo, 8);
+  std::memcpy(reinterpret_cast<std::byte*>(&dst) + 8, &hi, 8);
+}
+
 }  // namespace
 
 enum Mode { kFast, kCounted, kTraced };
@@ -162,20 +178,21 @@ dispatch:
   switch (pc->op) {
 #endif
 
-  CASE(Push) { *sp++ = constants[pc->a]; NEXT(); }
+  CASE(Push) { copy_value(*sp++, constants[pc->a]); NEXT(); }
   CASE(Pop) { --sp; NEXT(); }
-  CASE(Dup) { sp[0] = sp[-1]; ++sp; NEXT(); }
+  CASE(Dup) { copy_value(sp[0], sp[-1]); ++sp; NEXT(); }
   CASE(Swap) {
-    Value t = sp[-1];
-    sp[-1] = sp[-2];
-    sp[-2] = t;
+    Value t;
+    copy_value(t, sp[-1]);
+    copy_value(sp[-1], sp[-2]);
+    copy_value(sp[-2], t);
     NEXT();
   }
-  CASE(Over) { sp[0] = sp[-2]; ++sp; NEXT(); }
-  CASE(Load) { *sp++ = locals[pc->a]; NEXT(); }
-  CASE(Store) { locals[pc->a] = *--sp; NEXT(); }
-  CASE(GLoad) { *sp++ = globals[pc->a]; NEXT(); }
-  CASE(GStore) { globals[pc->a] = *--sp; NEXT(); }
+  CASE(Over) { copy_value(sp[0], sp[-2]); ++sp; NEXT(); }
+  CASE(Load) { copy_value(*sp++, locals[pc->a]); NEXT(); }
+  CASE(Store) { copy_value(locals[pc->a], *--sp); NEXT(); }
+  CASE(GLoad) { copy_value(*sp++, globals[pc->a]); NEXT(); }
+  CASE(GStore) { copy_value(globals[pc->a], *--sp); NEXT(); }
 
 #define ARITH(name, int_expr, float_expr)                                       \
   CASE(name) {                                                                  \
@@ -389,8 +406,8 @@ dispatch:
     DISPATCH();
   }
   CASE(LoadPush) {
-    sp[0] = locals[pc->a];
-    sp[1] = constants[pc[1].a];
+    copy_value(sp[0], locals[pc->a]);
+    copy_value(sp[1], constants[pc[1].a]);
     sp += 2;
     pc += 2;
     DISPATCH();
@@ -419,8 +436,8 @@ dispatch:
 #undef COMPARE_BRANCH
 
   CASE(LoadLoad) {
-    sp[0] = locals[pc->a];
-    sp[1] = locals[pc[1].a];
+    copy_value(sp[0], locals[pc->a]);
+    copy_value(sp[1], locals[pc[1].a]);
     sp += 2;
     pc += 2;
     DISPATCH();
@@ -466,13 +483,13 @@ dispatch:
     DISPATCH();
   }
   CASE(StoreLoad) {
-    locals[pc->a] = sp[-1];
-    sp[-1] = locals[pc[1].a];
+    copy_value(locals[pc->a], sp[-1]);
+    copy_value(sp[-1], locals[pc[1].a]);
     pc += 2;
     DISPATCH();
   }
   CASE(DupStore) {
-    locals[pc[1].a] = sp[-1];
+    copy_value(locals[pc[1].a], sp[-1]);
     pc += 2;
     DISPATCH();
   }
@@ -488,7 +505,7 @@ dispatch:
     const Value& x = locals[pc->a];                                                     \
     if (x.tag != Tag::Cons || cons_pool.check(x.block, x.gen) != Pool::Check::Live)     \
       goto op_Load;                                                                     \
-    *sp++ = reinterpret_cast<Value*>(cons_pool.block(x.block))[index];                  \
+    copy_value(*sp++, reinterpret_cast<Value*>(cons_pool.block(x.block))[index]);                  \
     pc += 2;                                                                            \
     DISPATCH();                                                                         \
   }
@@ -501,12 +518,12 @@ dispatch:
     if ((x.tag != Tag::Cons && x.tag != Tag::Rec) || n >= m.slots[x.pool] ||
         pools[x.pool].check(x.block, x.gen) != Pool::Check::Live)
       goto op_Load;
-    *sp++ = SLOT_PTR(x)[n];
+    copy_value(*sp++, SLOT_PTR(x)[n]);
     pc += 2;
     DISPATCH();
   }
   CASE(LoadRet) {
-    *sp++ = locals[pc->a];
+    copy_value(*sp++, locals[pc->a]);
     ++pc;  // at the ret, where a traced run would be
     goto return_top;
   }
@@ -548,20 +565,20 @@ dispatch:
     const Value& r = locals[pc->a];
     const Value& i = locals[pc[1].a];
     if (!INDEXABLE(r, i)) goto op_Load;
-    *sp++ = SLOT_PTR(r)[i.i];
+    copy_value(*sp++, SLOT_PTR(r)[i.i]);
     pc += 3;
     DISPATCH();
   }
   CASE(LoadSetI) {
     if (!INDEXABLE(sp[-2], sp[-1])) goto op_Load;
-    SLOT_PTR(sp[-2])[sp[-1].i] = locals[pc->a];
+    copy_value(SLOT_PTR(sp[-2])[sp[-1].i], locals[pc->a]);
     sp -= 2;
     pc += 2;
     DISPATCH();
   }
   CASE(PushSetI) {
     if (!INDEXABLE(sp[-2], sp[-1])) goto op_Push;
-    SLOT_PTR(sp[-2])[sp[-1].i] = constants[pc->a];
+    copy_value(SLOT_PTR(sp[-2])[sp[-1].i], constants[pc->a]);
     sp -= 2;
     pc += 2;
     DISPATCH();
@@ -592,7 +609,7 @@ dispatch:
     nf->block = blk;
     Value* nl = frame_locals(nf);
     // Arities are small: a plain loop beats a memcpy call here.
-    for (uint32_t i = 0; i < f.arity; ++i) nl[i] = args[i];
+    for (uint32_t i = 0; i < f.arity; ++i) copy_value(nl[i], args[i]);
     for (uint32_t i = f.arity; i < f.num_locals; ++i) nl[i] = Value::nil();
     sp = args;
     frame = nf;
@@ -607,7 +624,7 @@ dispatch:
     if (frame->base + f.max_stack > stack_end) [[unlikely]]
       FAIL("stack overflow", "stack overflow: calling '{}' needs more than the {} values of the operand stack (use --stack)",
            f.name, m.stack_size);
-    for (uint32_t i = 0; i < f.arity; ++i) locals[i] = args[i];
+    for (uint32_t i = 0; i < f.arity; ++i) copy_value(locals[i], args[i]);
     for (uint32_t i = f.arity; i < f.num_locals; ++i) locals[i] = Value::nil();
     sp = frame->base;
     TRACE(m.trace_call(false, frame->func, steps); m.trace_call(true, static_cast<uint32_t>(pc->a), steps));
@@ -635,7 +652,8 @@ dispatch:
   }
   CASE(Ret) {
   return_top:
-    Value v = sp[-1];
+    Value v;
+    copy_value(v, sp[-1]);
     FrameHeader* done = frame;
     frame = done->caller;
     TRACE(m.trace_call(false, done->func, steps));
@@ -647,7 +665,7 @@ dispatch:
       return Machine::Outcome::Returned;
     }
     sp = done->base;
-    *sp++ = v;
+    copy_value(*sp++, v);
     pc = done->return_pc;
     locals = frame_locals(frame);
     DISPATCH();
@@ -710,7 +728,7 @@ dispatch:
     uint32_t n = m.slots[a->pool];
     if (static_cast<uint32_t>(pc->a) >= n)
       FAIL("index error", "index out of range: slot {} of {} ({} slots)", pc->a, m.block_name(*a), n);
-    *a = SLOT_PTR(*a)[pc->a];
+    copy_value(*a, SLOT_PTR(*a)[pc->a]);
     NEXT();
   }
   CASE(SetF) {
@@ -719,7 +737,7 @@ dispatch:
     uint32_t n = m.slots[a->pool];
     if (static_cast<uint32_t>(pc->a) >= n)
       FAIL("index error", "index out of range: slot {} of {} ({} slots)", pc->a, m.block_name(*a), n);
-    SLOT_PTR(*a)[pc->a] = sp[-1];
+    copy_value(SLOT_PTR(*a)[pc->a], sp[-1]);
     sp -= 2;
     NEXT();
   }
@@ -730,7 +748,7 @@ dispatch:
     uint32_t n = m.slots[a->pool];
     int64_t i = sp[-1].i;
     if (i < 0 || i >= n) FAIL("index error", "index out of range: slot {} of {} ({} slots)", i, m.block_name(*a), n);
-    *a = SLOT_PTR(*a)[i];
+    copy_value(*a, SLOT_PTR(*a)[i]);
     --sp;
     NEXT();
   }
@@ -741,7 +759,7 @@ dispatch:
     uint32_t n = m.slots[a->pool];
     int64_t i = sp[-2].i;
     if (i < 0 || i >= n) FAIL("index error", "index out of range: slot {} of {} ({} slots)", i, m.block_name(*a), n);
-    SLOT_PTR(*a)[i] = sp[-1];
+    copy_value(SLOT_PTR(*a)[i], sp[-1]);
     sp -= 3;
     NEXT();
   }
@@ -764,8 +782,8 @@ dispatch:
     if (blk == Pool::kNoBlock) [[unlikely]]
       FAIL("out of memory", "out of memory: pool 'cons' is exhausted ({} blocks)", cons_pool.capacity());
     Value* cell = reinterpret_cast<Value*>(cons_pool.block(blk));
-    cell[0] = sp[-2];
-    cell[1] = sp[-1];
+    copy_value(cell[0], sp[-2]);
+    copy_value(cell[1], sp[-1]);
     sp[-2] = Value::ref(Tag::Cons, kConsPool, blk, cons_pool.generation(blk));
     --sp;
     NEXT();
@@ -773,26 +791,26 @@ dispatch:
   CASE(Car) {
     a = sp - 1;
     REQUIRE_REF(*a, Tag::Cons, "a cons");
-    *a = reinterpret_cast<Value*>(cons_pool.block(a->block))[0];
+    copy_value(*a, reinterpret_cast<Value*>(cons_pool.block(a->block))[0]);
     NEXT();
   }
   CASE(Cdr) {
     a = sp - 1;
     REQUIRE_REF(*a, Tag::Cons, "a cons");
-    *a = reinterpret_cast<Value*>(cons_pool.block(a->block))[1];
+    copy_value(*a, reinterpret_cast<Value*>(cons_pool.block(a->block))[1]);
     NEXT();
   }
   CASE(SetCar) {
     a = sp - 2;
     REQUIRE_REF(*a, Tag::Cons, "a cons");
-    reinterpret_cast<Value*>(cons_pool.block(a->block))[0] = sp[-1];
+    copy_value(reinterpret_cast<Value*>(cons_pool.block(a->block))[0], sp[-1]);
     sp -= 2;
     NEXT();
   }
   CASE(SetCdr) {
     a = sp - 2;
     REQUIRE_REF(*a, Tag::Cons, "a cons");
-    reinterpret_cast<Value*>(cons_pool.block(a->block))[1] = sp[-1];
+    copy_value(reinterpret_cast<Value*>(cons_pool.block(a->block))[1], sp[-1]);
     sp -= 2;
     NEXT();
   }
