@@ -134,6 +134,7 @@ inline constexpr uint8_t kNoFlags = 0, kBranch = 1, kEnd = 2, kInternal = 4, kFu
   X(StoreLoad, "store", Local, 1, 0, kInternal | kFused, "store L; load M")                      \
   X(DupStore, "dup", None, 1, 2, kInternal | kFused, "dup; store L")                             \
   X(IncLocal, "load", Local, 0, 1, kInternal | kFused, "load L; push K; add; store L")           \
+  X(DecLocal, "load", Local, 0, 1, kInternal | kFused, "load L; push K; sub; store L")           \
   X(LoadCar, "load", Local, 0, 1, kInternal | kFused, "load L; car")                             \
   X(LoadCdr, "load", Local, 0, 1, kInternal | kFused, "load L; cdr")                             \
   X(LoadGetF, "load", Local, 0, 1, kInternal | kFused, "load L; getf N")                         \
@@ -153,7 +154,19 @@ inline constexpr uint8_t kNoFlags = 0, kBranch = 1, kEnd = 2, kInternal = 4, kFu
   X(AddLocals, "load", Local, 0, 1, kInternal | kFused, "load L; load M; add; store N")         \
   X(LoadLoadGetI, "load", Local, 0, 1, kInternal | kFused, "load L; load M; geti")              \
   X(LoadSetI, "load", Local, 0, 1, kInternal | kFused, "load L; seti")                          \
-  X(PushSetI, "push", Const, 0, 1, kInternal | kFused, "push K; seti")
+  X(PushSetI, "push", Const, 0, 1, kInternal | kFused, "push K; seti")                          \
+  X(LoadLoadLtJz, "load", Local, 0, 1, kInternal | kFused, "load L; load M; lt; jz T") \
+  X(LoadLoadLeJz, "load", Local, 0, 1, kInternal | kFused, "load L; load M; le; jz T") \
+  X(LoadLoadGtJz, "load", Local, 0, 1, kInternal | kFused, "load L; load M; gt; jz T") \
+  X(LoadLoadGeJz, "load", Local, 0, 1, kInternal | kFused, "load L; load M; ge; jz T") \
+  X(LoadLoadEqJz, "load", Local, 0, 1, kInternal | kFused, "load L; load M; eq; jz T") \
+  X(LoadLoadNeJz, "load", Local, 0, 1, kInternal | kFused, "load L; load M; ne; jz T") \
+  X(LoadLoadLtJnz, "load", Local, 0, 1, kInternal | kFused, "load L; load M; lt; jnz T") \
+  X(LoadLoadLeJnz, "load", Local, 0, 1, kInternal | kFused, "load L; load M; le; jnz T") \
+  X(LoadLoadGtJnz, "load", Local, 0, 1, kInternal | kFused, "load L; load M; gt; jnz T") \
+  X(LoadLoadGeJnz, "load", Local, 0, 1, kInternal | kFused, "load L; load M; ge; jnz T") \
+  X(LoadLoadEqJnz, "load", Local, 0, 1, kInternal | kFused, "load L; load M; eq; jnz T") \
+  X(LoadLoadNeJnz, "load", Local, 0, 1, kInternal | kFused, "load L; load M; ne; jnz T")
 
 enum class Op : uint8_t {
 #define POOLVM_X(name, mn, operand, pops, pushes, flags, doc) name,

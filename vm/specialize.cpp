@@ -27,6 +27,19 @@ Op compare_branch(Op cmp, Op branch) {
   }
 }
 
+Op locals_compare_branch(Op cmp, Op branch) {
+  const bool jz = branch == Op::Jz;
+  switch (cmp) {
+    case Op::Lt: return jz ? Op::LoadLoadLtJz : Op::LoadLoadLtJnz;
+    case Op::Le: return jz ? Op::LoadLoadLeJz : Op::LoadLoadLeJnz;
+    case Op::Gt: return jz ? Op::LoadLoadGtJz : Op::LoadLoadGtJnz;
+    case Op::Ge: return jz ? Op::LoadLoadGeJz : Op::LoadLoadGeJnz;
+    case Op::Eq: return jz ? Op::LoadLoadEqJz : Op::LoadLoadEqJnz;
+    case Op::Ne: return jz ? Op::LoadLoadNeJz : Op::LoadLoadNeJnz;
+    default: return Op::Nop;
+  }
+}
+
 Op local_const_compare_branch(Op cmp, Op branch) {
   const bool jz = branch == Op::Jz;
   switch (cmp) {
@@ -60,12 +73,17 @@ Op fuse(const Window& w) {
   switch (a) {
     case Op::Load:
       if (w.int_const(1) && c == Op::Add && d == Op::Store && w.arg(3) == w.arg(0)) return Op::IncLocal;
+      if (w.int_const(1) && c == Op::Sub && d == Op::Store && w.arg(3) == w.arg(0)) return Op::DecLocal;
       if (w.int_const(1) && branch_at_3) {
         Op f = local_const_compare_branch(c, d);
         if (f != Op::Nop) return f;
       }
       if (w.int_const(1) && c == Op::Add) return Op::LoadAddK;
       if (w.int_const(1) && c == Op::Sub) return Op::LoadSubK;
+      if (b == Op::Load && branch_at_3) {
+        Op f = locals_compare_branch(c, d);
+        if (f != Op::Nop) return f;
+      }
       if (b == Op::Load && c == Op::Add && d == Op::Store) return Op::AddLocals;
       if (b == Op::Load && c == Op::GetI) return Op::LoadLoadGetI;
       if (b == Op::Push) return Op::LoadPush;
@@ -89,16 +107,10 @@ Op fuse(const Window& w) {
       if (b == Op::Mul) return Op::MulK;
       if (b == Op::Mod && w.int_value(0) != 0 && w.int_value(0) != -1) return Op::ModK;
       return Op::Nop;
-    case Op::Store: {
-      // Not when the load starts a longer sequence of its own.
-      if (b != Op::Load) return Op::Nop;
-      Window next{w.m, w.pc + 1, w.end};
-      Op f = fuse(next);
-      const bool longer = f == Op::IncLocal || f == Op::LoadAddK || f == Op::LoadSubK || f == Op::AddLocals ||
-                          f == Op::LoadLoadGetI ||
-                          (f >= Op::LoadKLtJz && f <= Op::LoadKNeJnz);
-      return longer ? Op::Nop : Op::StoreLoad;
-    }
+    case Op::Store:
+      // Only when the load would not start a superinstruction of its own:
+      // StoreLoad would take the load away from it.
+      return b == Op::Load && fuse(Window{w.m, w.pc + 1, w.end}) == Op::Nop ? Op::StoreLoad : Op::Nop;
     case Op::Add: return b == Op::Store ? Op::AddStore : Op::Nop;
     case Op::Dup: return b == Op::Store ? Op::DupStore : Op::Nop;
     default:

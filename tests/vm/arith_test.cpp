@@ -135,6 +135,7 @@ TEST_CASE("every superinstruction behaves like the sequence it replaces") {
       "load x\n load y\n add\n store z\n load z\n print", // AddStore, StoreLoad
       "load x\n dup\n store z\n print\n load z\n print",  // DupStore
       "load x\n push 2\n add\n store x\n load x\n print", // IncLocal
+      "load x\n push 2\n sub\n store x\n load x\n print", // DecLocal
       "load x\n car\n print",                             // LoadCar
       "load x\n cdr\n print",                             // LoadCdr
       "load x\n getf 1\n print",                          // LoadGetF
@@ -143,7 +144,15 @@ TEST_CASE("every superinstruction behaves like the sequence it replaces") {
       " push \"not ge\"\n print\nb:\n load x\n push 5\n eq\n jz c\n push \"eq\"\n print\nc:\n"
       " load x\n push 5\n ne\n jnz d\n push \"not ne\"\n print\nd:\n load x\n push 0\n le\n jnz e\n"
       " push \"gt0\"\n print\ne:\n load x\n push 0\n gt\n jz f\n push \"pos\"\n print\nf:",  // LoadK*J*
-      "load x\n load y\n lt\n jnz g\n push \"not lt\"\n print\ng:",  // LtJnz
+      "load x\n load y\n lt\n jnz g\n push \"not lt\"\n print\ng:",  // LoadLoadLtJnz
+      "load x\n load y\n le\n jz a\n push \"le\"\n print\na:\n load x\n load y\n gt\n jnz b\n"
+      " push \"not gt\"\n print\nb:\n load x\n load y\n eq\n jz c\n push \"eq\"\n print\nc:\n"
+      " load x\n load y\n ne\n jz d\n push \"ne\"\n print\nd:\n load x\n load y\n ge\n jz e\n"
+      " push \"ge\"\n print\ne:\n load y\n load x\n lt\n jz f\n push \"y<x\"\n print\nf:\n"
+      " load x\n load y\n eq\n jnz g\n push \"not eq\"\n print\ng:\n load x\n load y\n ne\n jnz h\n"
+      " push \"not ne\"\n print\nh:\n load x\n load y\n lt\n jz i\n push \"lt\"\n print\ni:\n"
+      " load x\n load y\n gt\n jz j\n push \"gt\"\n print\nj:\n load x\n load y\n le\n jnz k\n"
+      " push \"not le\"\n print\nk:\n load x\n load y\n ge\n jnz l\n push \"not ge\"\n print\nl:",  // LoadLoad{cmp}{jz,jnz}
       "load x\n load y\n add\n store z\n load z\n print",  // AddLocals
       "load x\n load y\n geti\n print",                     // LoadLoadGetI
       "load x\n push 1\n load y\n seti\n load x\n print\n load x\n cdr\n print",  // LoadSetI

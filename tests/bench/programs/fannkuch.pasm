@@ -82,11 +82,7 @@ flip:                       ; reverse perm[0..k] until perm[0] is 0
     store lo
     load k
     store hi
-swap:
-    load lo
-    load hi
-    ge
-    jnz swapped
+swap:                       ; k >= 1, so lo < hi on entry
     load perm
     load lo
     geti
@@ -109,8 +105,10 @@ swap:
     push 1
     sub
     store hi
-    jmp swap
-swapped:
+    load lo
+    load hi
+    lt
+    jnz swap
     load flips
     push 1
     add
@@ -153,11 +151,7 @@ next_perm:                  ; rotate perm1[0..r] left; count[r] -= 1
     store perm0
     push 0
     store i
-shift:
-    load i
-    load r
-    ge
-    jnz shifted
+shift:                      ; r >= 1, so i < r on entry
     load perm1
     load i
     load perm1
@@ -170,8 +164,10 @@ shift:
     push 1
     add
     store i
-    jmp shift
-shifted:
+    load i
+    load r
+    lt
+    jnz shift
     load perm1
     load r
     load perm0
