@@ -55,6 +55,20 @@ inline void copy_value(Value& dst, const Value& src) {
   std::memcpy(reinterpret_cast<std::byte*>(&dst) + 8, &hi, 8);
 }
 
+// The slot of a live record or cons at an int index within it, or nullptr:
+// the whole fast path of geti/seti. The slot count is the block's stride, so
+// the pool object the liveness check loads anyway answers the bounds check.
+inline Value* indexed_slot(PoolSet& pools, const Value& ref, const Value& index) {
+  static_assert(static_cast<int>(Tag::Rec) == static_cast<int>(Tag::Cons) + 1);
+  if (static_cast<unsigned>(ref.tag) - static_cast<unsigned>(Tag::Cons) > 1u || index.tag != Tag::Int)
+    return nullptr;
+  Pool& p = pools[ref.pool];
+  if (static_cast<uint64_t>(index.i) >= p.stride() / sizeof(Value) ||
+      p.check(ref.block, ref.gen) != Pool::Check::Live)
+    return nullptr;
+  return reinterpret_cast<Value*>(p.block(ref.block)) + index.i;
+}
+
 }  // namespace
 
 enum Mode { kFast, kCounted, kTraced };
@@ -585,34 +599,29 @@ dispatch:
     pc += 4;
     DISPATCH();
   }
-// A live record or cons and an int index within it: the fast path of geti/seti.
-#define INDEXABLE(ref, index)                                                                     \
-  (((ref).tag == Tag::Rec || (ref).tag == Tag::Cons) && (index).tag == Tag::Int &&                \
-   static_cast<uint64_t>((index).i) < m.slots[(ref).pool] &&                                      \
-   pools[(ref).pool].check((ref).block, (ref).gen) == Pool::Check::Live)
   CASE(LoadLoadGetI) {
-    const Value& r = locals[pc->a];
-    const Value& i = locals[pc[1].a];
-    if (!INDEXABLE(r, i)) goto op_Load;
-    copy_value(*sp++, SLOT_PTR(r)[i.i]);
+    Value* slot = indexed_slot(pools, locals[pc->a], locals[pc[1].a]);
+    if (slot == nullptr) goto op_Load;
+    copy_value(*sp++, *slot);
     pc += 3;
     DISPATCH();
   }
   CASE(LoadSetI) {
-    if (!INDEXABLE(sp[-2], sp[-1])) goto op_Load;
-    copy_value(SLOT_PTR(sp[-2])[sp[-1].i], locals[pc->a]);
+    Value* slot = indexed_slot(pools, sp[-2], sp[-1]);
+    if (slot == nullptr) goto op_Load;
+    copy_value(*slot, locals[pc->a]);
     sp -= 2;
     pc += 2;
     DISPATCH();
   }
   CASE(PushSetI) {
-    if (!INDEXABLE(sp[-2], sp[-1])) goto op_Push;
-    copy_value(SLOT_PTR(sp[-2])[sp[-1].i], constants[pc->a]);
+    Value* slot = indexed_slot(pools, sp[-2], sp[-1]);
+    if (slot == nullptr) goto op_Push;
+    copy_value(*slot, constants[pc->a]);
     sp -= 2;
     pc += 2;
     DISPATCH();
   }
-#undef INDEXABLE
 #undef JUMP_TO
 
   CASE(Call) {
@@ -721,7 +730,16 @@ dispatch:
     if (blk == Pool::kNoBlock) {
       *sp++ = Value::nil();
     } else {
-      std::memset(static_cast<void*>(p.block(blk)), 0, p.stride());
+      // Most record pools are small (a tree node, a pair): a libc memset call
+      // per allocation cost more than the stores themselves.
+      Value* slots = reinterpret_cast<Value*>(p.block(blk));
+      switch (p.stride()) {
+        case 4 * sizeof(Value): slots[3] = Value::nil(); [[fallthrough]];
+        case 3 * sizeof(Value): slots[2] = Value::nil(); [[fallthrough]];
+        case 2 * sizeof(Value): slots[1] = Value::nil(); [[fallthrough]];
+        case 1 * sizeof(Value): slots[0] = Value::nil(); break;
+        default: std::memset(static_cast<void*>(slots), 0, p.stride());
+      }
       *sp++ = Value::ref(pc->a == kConsPool ? Tag::Cons : Tag::Rec, static_cast<uint16_t>(pc->a), blk,
                          p.generation(blk));
     }
@@ -772,6 +790,11 @@ dispatch:
   }
   CASE(GetI) {
     a = sp - 2;
+    if (Value* slot = indexed_slot(pools, *a, sp[-1])) [[likely]] {
+      copy_value(*a, *slot);
+      --sp;
+      NEXT();
+    }
     REQUIRE_SLOTS_REF(*a);
     if (sp[-1].tag != Tag::Int) TYPE_ERROR1("an int index", sp[-1]);
     uint32_t n = m.slots[a->pool];
@@ -783,6 +806,11 @@ dispatch:
   }
   CASE(SetI) {
     a = sp - 3;
+    if (Value* slot = indexed_slot(pools, *a, sp[-2])) [[likely]] {
+      copy_value(*slot, sp[-1]);
+      sp -= 3;
+      NEXT();
+    }
     REQUIRE_SLOTS_REF(*a);
     if (sp[-2].tag != Tag::Int) TYPE_ERROR1("an int index", sp[-2]);
     uint32_t n = m.slots[a->pool];

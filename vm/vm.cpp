@@ -157,7 +157,9 @@ bool Vm::Impl::install(Module module) {
       m->pools = std::make_unique<PoolSet>(module.pools, host.subspan(skip + stack_bytes(m->stack_size)));
     } else {
       m->pools = std::make_unique<PoolSet>(module.pools);
-      m->owned_stack = std::make_unique<Value[]>(m->stack_size);
+      // Not value-initialized: the verifier proves no slot is read before it
+      // is written, and untouched pages cost no memory (1 MiB by default).
+      m->owned_stack = std::make_unique_for_overwrite<Value[]>(m->stack_size);
       m->stack = m->owned_stack.get();
     }
   } catch (const PoolSetError& e) {
