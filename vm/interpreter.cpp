@@ -58,7 +58,7 @@ inline void copy_value(Value& dst, const Value& src) {
 // The slot of a live record or cons at an int index within it, or nullptr:
 // the whole fast path of geti/seti. The slot count is the block's stride, so
 // the pool object the liveness check loads anyway answers the bounds check.
-inline Value* indexed_slot(PoolSet& pools, const Value& ref, const Value& index) {
+inline Value* indexed_slot(Pool* pools, const Value& ref, const Value& index) {
   static_assert(static_cast<int>(Tag::Rec) == static_cast<int>(Tag::Cons) + 1);
   if (static_cast<unsigned>(ref.tag) - static_cast<unsigned>(Tag::Cons) > 1u || index.tag != Tag::Int)
     return nullptr;
@@ -84,7 +84,8 @@ static Machine::Outcome execute_loop(Machine& m, FrameHeader* frame, Value* sp, 
   const ConstDivisor* const divisors = m.divisors.data();
   Value* const globals = m.globals.data();
   Value* const stack_end = m.stack + m.stack_size;
-  PoolSet& pools = *m.pools;
+  // The pools never move during a run: index them directly, not through the PoolSet.
+  Pool* const pools = &(*m.pools)[0];
   Pool& cons_pool = pools[kConsPool];
   Pool& frame_pool = pools[kFramePool];
   StrPool strings(pools[kStrPool]);
