@@ -95,7 +95,9 @@ static Machine::Outcome execute_loop(Machine& m, FrameHeader* frame, Value* sp, 
   [[maybe_unused]] const bool exec_wanted = kMode == kTraced && m.observer->wants_instructions();
 
   const Instr* pc = code + funcs[frame->func].start;
-  Value* locals = frame_locals(frame);
+  // Locals are addressed from the frame pointer rather than kept in a
+  // variable of their own: one register less for the compiler to spill.
+#define locals (frame_locals(frame))
   Value* a = nullptr;  // scratch pointer into the stack for handlers
 
 #define FAIL(kind, ...)                                                        \
@@ -652,7 +654,6 @@ dispatch:
     for (uint32_t i = f.arity; i < f.num_locals; ++i) nl[i] = Value::nil();
     sp = args;
     frame = nf;
-    locals = nl;
     pc = code + f.start;
     DISPATCH();
   }
@@ -706,7 +707,6 @@ dispatch:
     sp = done->base;
     copy_value(*sp++, v);
     pc = done->return_pc;
-    locals = frame_locals(frame);
     DISPATCH();
   }
   CASE(Halt) {
@@ -1040,6 +1040,7 @@ Machine::Outcome Machine::execute(uint32_t func, std::span<const Value> argv, Va
     return fail_now("out of memory", fmt::format("out of memory: pool 'frame' is exhausted ({} blocks)", frame_pool.capacity()));
   auto* frame = reinterpret_cast<FrameHeader*>(frame_pool.block(blk));
   *frame = FrameHeader{nullptr, nullptr, sp, func, blk};
+#undef locals
   Value* locals = frame_locals(frame);
   for (uint32_t i = 0; i < f.num_locals; ++i) locals[i] = i < argv.size() ? argv[i] : Value::nil();
 
