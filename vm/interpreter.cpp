@@ -370,41 +370,37 @@ dispatch:
 
   CASE(Not) { sp[-1] = Value::boolean(!sp[-1].truthy()); NEXT(); }
 
-#define JUMP()                                   \
-  do {                                           \
-    const Instr* target = code + pc->a;          \
-    if (target <= pc) CHECK_INTERRUPT();         \
-    pc = target;                                 \
-    DISPATCH();                                  \
+// The branch at pc[k] jumps. In the plain loop's code specialize() made
+// branch operands relative to their own instruction, so no code base pointer
+// has to stay live in a register; the other loops run the module's absolute
+// targets.
+#define JUMP_VIA(k)                                                         \
+  do {                                                                      \
+    const Instr* target = kMode == kFast ? pc + (k) + pc[k].a : code + pc[k].a; \
+    if (target <= pc) CHECK_INTERRUPT();                                    \
+    pc = target;                                                            \
+    DISPATCH();                                                             \
   } while (0)
-  CASE(Jmp) { JUMP(); }
+  CASE(Jmp) { JUMP_VIA(0); }
   CASE(Jz) {
-    if (!(--sp)->truthy()) JUMP();
+    if (!(--sp)->truthy()) JUMP_VIA(0);
     NEXT();
   }
   CASE(Jnz) {
-    if ((--sp)->truthy()) JUMP();
+    if ((--sp)->truthy()) JUMP_VIA(0);
     NEXT();
   }
-#undef JUMP
 
   // Superinstructions: a fast path for ints; anything else falls back to the
   // first instruction's own handler, and the rest of the sequence, still in
   // place after it, runs as usual.
-#define JUMP_TO(index)                           \
-  do {                                           \
-    const Instr* target = code + (index);        \
-    if (target <= pc) CHECK_INTERRUPT();         \
-    pc = target;                                 \
-    DISPATCH();                                  \
-  } while (0)
   CASE(LoadJz) {
-    if (!locals[pc->a].truthy()) JUMP_TO(pc[1].a);
+    if (!locals[pc->a].truthy()) JUMP_VIA(1);
     pc += 2;
     DISPATCH();
   }
   CASE(LoadJnz) {
-    if (locals[pc->a].truthy()) JUMP_TO(pc[1].a);
+    if (locals[pc->a].truthy()) JUMP_VIA(1);
     pc += 2;
     DISPATCH();
   }
@@ -434,7 +430,7 @@ dispatch:
     if (sp[-2].tag != Tag::Int || sp[-1].tag != Tag::Int) goto op_##base; \
     bool r = sp[-2].i cmp sp[-1].i;                                \
     sp -= 2;                                                       \
-    if (r == (jump_when)) JUMP_TO(pc[1].a);                        \
+    if (r == (jump_when)) JUMP_VIA(1);                        \
     pc += 2;                                                       \
     DISPATCH();                                                    \
   }
@@ -555,7 +551,7 @@ dispatch:
   CASE(name) {                                                      \
     const Value& x = locals[pc->a];                                 \
     if (x.tag != Tag::Int) goto op_Load;                            \
-    if ((x.i cmp constants[pc[1].a].i) == (jump_when)) JUMP_TO(pc[3].a); \
+    if ((x.i cmp constants[pc[1].a].i) == (jump_when)) JUMP_VIA(3); \
     pc += 4;                                                        \
     DISPATCH();                                                     \
   }
@@ -577,7 +573,7 @@ dispatch:
     const Value& x = locals[pc->a];                                    \
     const Value& y = locals[pc[1].a];                                  \
     if (x.tag != Tag::Int || y.tag != Tag::Int) goto op_Load;          \
-    if ((x.i cmp y.i) == (jump_when)) JUMP_TO(pc[3].a);                \
+    if ((x.i cmp y.i) == (jump_when)) JUMP_VIA(3);                \
     pc += 4;                                                           \
     DISPATCH();                                                        \
   }
@@ -625,7 +621,7 @@ dispatch:
     pc += 2;
     DISPATCH();
   }
-#undef JUMP_TO
+#undef JUMP_VIA
 
   CASE(Call) {
     CHECK_INTERRUPT();

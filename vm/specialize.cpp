@@ -130,6 +130,11 @@ Specialized specialize(const Module& m) {
       if (fused == Op::ModK) s.divisors[m.code[pc].a] = make_divisor(m.constants[m.code[pc].a].i);
     }
   }
+  // Branch targets relative to the branch (see JUMP_VIA in the interpreter).
+  // No sequence starts with a branch, so each is still at its own index.
+  for (size_t pc = 0; pc < s.code.size(); ++pc)
+    if (op_info(m.code[pc].op).flags & kBranch)
+      s.code[pc].a = static_cast<int32_t>(static_cast<int64_t>(m.code[pc].a) - static_cast<int64_t>(pc));
   return s;
 }
 
