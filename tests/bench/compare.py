@@ -83,6 +83,27 @@ def version(peer):
     return text[0] if text else "?"
 
 
+def startup_table(poolvm, peers, runs=200):
+    """Median wall time of tiny runs: poolvm's startup must not depend on pool capacity."""
+    def median_ms(cmd):
+        xs = []
+        for _ in range(runs):
+            start = time.perf_counter()
+            subprocess.run(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, cwd=ROOT)
+            xs.append(time.perf_counter() - start)
+        return statistics.median(xs) * 1000
+    rows = [("poolvm run programs/hello.pasm", [poolvm, "run", "programs/hello.pasm"]),
+            ("poolvm run --pool cons=10000000 programs/hello.pasm",
+             [poolvm, "run", "--pool", "cons=10000000", "programs/hello.pasm"]),
+            ("/bin/true (process start alone)", ["/bin/true"])]
+    if "lua5.4" in peers:
+        rows.append(("lua5.4 -e ''", ["lua5.4", "-e", ""]))
+    out = [f"Startup, median of {runs} runs, ms (includes starting the process):", "",
+           "| command | ms |", "|---|---:|"]
+    out += [f"| `{name}` | {median_ms(cmd):.2f} |" for name, cmd in rows]
+    return "\n".join(out)
+
+
 def main():
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--poolvm", default=os.path.join(ROOT, "build", "poolvm"))
@@ -167,6 +188,8 @@ def main():
         for p in peers:
             row += f" {rss[(b, p)] / 1024:.1f} | {rss[(b, 'poolvm')] / max(rss[(b, p)], 1):.2f}× |"
         print(row)
+    print()
+    print(startup_table(args.poolvm, peers))
     if failed:
         print("\nsome implementation failed or disagreed; see above", file=sys.stderr)
         return 1
