@@ -3,16 +3,18 @@ import sys
 
 
 def make(depth):
+    # Every node is allocated, leaves too, as in the Lua and poolvm programs
+    # (a literal (None, None) would be one shared constant).
     if depth == 0:
-        return None
+        return [None, None]
     depth = depth - 1
-    return (make(depth), make(depth))
+    return [make(depth), make(depth)]
 
 
 def check(node):
-    if node is None:
-        return 1
     left, right = node
+    if left is None:
+        return 1
     return 1 + check(left) + check(right)
 
 
