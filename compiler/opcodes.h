@@ -155,6 +155,8 @@ inline constexpr uint8_t kNoFlags = 0, kBranch = 1, kEnd = 2, kInternal = 4, kFu
   X(LoadLoadGetI, "load", Local, 0, 1, kInternal | kFused, "load L; load M; geti")              \
   X(LoadSetI, "load", Local, 0, 1, kInternal | kFused, "load L; seti")                          \
   X(PushSetI, "push", Const, 0, 1, kInternal | kFused, "push K; seti")                          \
+  X(GetIToLocal, "load", Local, 0, 1, kInternal | kFused, "load L; load M; geti; store N")       \
+  X(SetILocals, "load", Local, 0, 1, kInternal | kFused, "load L; load M; load N; seti")         \
   X(LoadLoadLtJz, "load", Local, 0, 1, kInternal | kFused, "load L; load M; lt; jz T") \
   X(LoadLoadLeJz, "load", Local, 0, 1, kInternal | kFused, "load L; load M; le; jz T") \
   X(LoadLoadGtJz, "load", Local, 0, 1, kInternal | kFused, "load L; load M; gt; jz T") \

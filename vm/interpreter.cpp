@@ -605,6 +605,20 @@ dispatch:
     pc += 3;
     DISPATCH();
   }
+  CASE(GetIToLocal) {
+    Value* slot = indexed_slot(pools, locals[pc->a], locals[pc[1].a]);
+    if (slot == nullptr) goto op_Load;
+    copy_value(locals[pc[3].a], *slot);
+    pc += 4;
+    DISPATCH();
+  }
+  CASE(SetILocals) {
+    Value* slot = indexed_slot(pools, locals[pc->a], locals[pc[1].a]);
+    if (slot == nullptr) goto op_Load;
+    copy_value(*slot, locals[pc[2].a]);
+    pc += 4;
+    DISPATCH();
+  }
   CASE(LoadSetI) {
     Value* slot = indexed_slot(pools, sp[-2], sp[-1]);
     if (slot == nullptr) goto op_Load;

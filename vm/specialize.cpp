@@ -85,6 +85,8 @@ Op fuse(const Window& w) {
         if (f != Op::Nop) return f;
       }
       if (b == Op::Load && c == Op::Add && d == Op::Store) return Op::AddLocals;
+      if (b == Op::Load && c == Op::GetI && d == Op::Store) return Op::GetIToLocal;
+      if (b == Op::Load && c == Op::Load && d == Op::SetI) return Op::SetILocals;
       if (b == Op::Load && c == Op::GetI) return Op::LoadLoadGetI;
       if (b == Op::Push) return Op::LoadPush;
       if (b == Op::Jz) return Op::LoadJz;

@@ -155,6 +155,8 @@ TEST_CASE("every superinstruction behaves like the sequence it replaces") {
       " push \"not le\"\n print\nk:\n load x\n load y\n ge\n jnz l\n push \"not ge\"\n print\nl:",  // LoadLoad{cmp}{jz,jnz}
       "load x\n load y\n add\n store z\n load z\n print",  // AddLocals
       "load x\n load y\n geti\n print",                     // LoadLoadGetI
+      "load x\n load y\n geti\n store z\n load z\n print",  // GetIToLocal
+      "load x\n load y\n load x\n seti\n load x\n car\n print\n load x\n cdr\n print",  // SetILocals
       "load x\n push 1\n load y\n seti\n load x\n print\n load x\n cdr\n print",  // LoadSetI
       "load x\n load y\n push 9\n seti\n load x\n car\n print",                   // PushSetI
   };
