@@ -8,6 +8,7 @@
 // a branch per instruction, when it is off.
 #include <cmath>
 #include <cstring>
+#include <type_traits>
 
 #include "compiler/opcodes.h"
 #include "vm/machine.h"
@@ -23,7 +24,7 @@ namespace poolvm {
 namespace {
 
 struct Failure {
-  const Instr* pc = nullptr;
+  const void* pc = nullptr;  // an Instr or a ThreadedInstr
   FrameHeader* frame = nullptr;
   Fault fault;
 };
@@ -73,12 +74,38 @@ inline Value* indexed_slot(Pool* pools, const Value& ref, const Value& index) {
 
 enum Mode { kFast, kCounted, kTraced };
 
+// With computed goto the plain loop runs direct-threaded code: each
+// instruction holds its handler's address.
+template <int kMode>
+using CodeOf = std::conditional_t<kMode == kFast && POOLVM_COMPUTED_GOTO, ThreadedInstr, Instr>;
+
+// With frame == nullptr, only fills m.threaded (the handler addresses are
+// known only inside this function) and returns.
 template <int kMode>
 static Machine::Outcome execute_loop(Machine& m, FrameHeader* frame, Value* sp, Value& result,
                                      int64_t& halt_code, Failure& failure) {
+  using Code = CodeOf<kMode>;
+#if POOLVM_COMPUTED_GOTO
+  static void* const kLabels[] = {
+#define POOLVM_X(name, ...) &&op_##name,
+      POOLVM_OPCODES(POOLVM_X)
+#undef POOLVM_X
+  };
+  if constexpr (kMode == kFast) {
+    if (frame == nullptr) {
+      m.threaded.resize(m.fast_code.size());
+      for (size_t i = 0; i < m.fast_code.size(); ++i)
+        m.threaded[i] = ThreadedInstr{kLabels[static_cast<uint8_t>(m.fast_code[i].op)], m.fast_code[i].a,
+                                      m.fast_code[i].op, {}};
+      return Machine::Outcome::Returned;
+    }
+  }
+#endif
   // The plain loop runs the copy with superinstructions; counting and traced
   // runs the original, so every instruction is one step and one trace line.
-  const Instr* const code = kMode == kFast ? m.fast_code.data() : m.module.code.data();
+  const Code* code;
+  if constexpr (std::is_same_v<Code, ThreadedInstr>) code = m.threaded.data();
+  else code = kMode == kFast ? m.fast_code.data() : m.module.code.data();
   const Function* const funcs = m.module.functions.data();
   const Value* const constants = m.constants.data();
   const ConstDivisor* const divisors = m.divisors.data();
@@ -94,7 +121,7 @@ static Machine::Outcome execute_loop(Machine& m, FrameHeader* frame, Value* sp, 
   const uint64_t step_cap = max_steps != 0 ? max_steps : UINT64_MAX;
   [[maybe_unused]] const bool exec_wanted = kMode == kTraced && m.observer->wants_instructions();
 
-  const Instr* pc = code + funcs[frame->func].start;
+  const Code* pc = code + funcs[frame->func].start;
   // Locals are addressed from the frame pointer rather than kept in a
   // variable of their own: one register less for the compiler to spill.
 #define locals (frame_locals(frame))
@@ -154,11 +181,6 @@ static Machine::Outcome execute_loop(Machine& m, FrameHeader* frame, Value* sp, 
          pools[kStrPool].capacity(), strings.bytes_per_block());
 
 #if POOLVM_COMPUTED_GOTO
-  static void* const kLabels[] = {
-#define POOLVM_X(name, ...) &&op_##name,
-      POOLVM_OPCODES(POOLVM_X)
-#undef POOLVM_X
-  };
 #define CASE(name) op_##name:
 #define DISPATCH()                                                     \
   do {                                                                 \
@@ -168,7 +190,8 @@ static Machine::Outcome execute_loop(Machine& m, FrameHeader* frame, Value* sp, 
     if constexpr (kMode == kTraced) {                                  \
       if (exec_wanted) m.trace_exec(pc, frame, sp, steps);             \
     }                                                                  \
-    goto* kLabels[static_cast<uint8_t>(pc->op)];                       \
+    if constexpr (std::is_same_v<Code, ThreadedInstr>) goto* pc->handler; \
+    else goto* kLabels[static_cast<uint8_t>(pc->op)];                  \
   } while (0)
 #else
 #define CASE(name) \
@@ -376,7 +399,7 @@ dispatch:
 // targets.
 #define JUMP_VIA(k)                                                         \
   do {                                                                      \
-    const Instr* target = kMode == kFast ? pc + (k) + pc[k].a : code + pc[k].a; \
+    const Code* target = kMode == kFast ? pc + (k) + pc[k].a : code + pc[k].a; \
     if (target <= pc) CHECK_INTERRUPT();                                    \
     pc = target;                                                            \
     DISPATCH();                                                             \
@@ -716,7 +739,7 @@ dispatch:
     }
     sp = done->base;
     copy_value(*sp++, v);
-    pc = done->return_pc;
+    pc = static_cast<const Code*>(done->return_pc);
     DISPATCH();
   }
   CASE(Halt) {
@@ -1033,6 +1056,27 @@ failed:
 #undef NEXT
 }
 
+void Machine::thread_code() {
+#if POOLVM_COMPUTED_GOTO
+  Value result;
+  int64_t halt_code = 0;
+  Failure failure;
+  execute_loop<kFast>(*this, nullptr, nullptr, result, halt_code, failure);
+#endif
+}
+
+uint32_t Machine::code_index(const void* pc) const {
+  // All three arrays have the same indices; a return address may be one past the end.
+  auto within = [pc](const auto& code) {
+    const auto* p = static_cast<const std::remove_reference_t<decltype(code[0])>*>(pc);
+    return p >= code.data() && p <= code.data() + code.size();
+  };
+  if (!threaded.empty() && within(threaded))
+    return static_cast<uint32_t>(static_cast<const ThreadedInstr*>(pc) - threaded.data());
+  if (within(fast_code)) return static_cast<uint32_t>(static_cast<const Instr*>(pc) - fast_code.data());
+  return static_cast<uint32_t>(static_cast<const Instr*>(pc) - module.code.data());
+}
+
 Machine::Outcome Machine::execute(uint32_t func, std::span<const Value> argv, Value& result,
                                   int64_t& halt_code, RuntimeError& error) {
   Pool& frame_pool = (*pools)[kFramePool];
@@ -1071,21 +1115,19 @@ Machine::Outcome Machine::execute(uint32_t func, std::span<const Value> argv, Va
 
   // The backtrace: the faulting instruction, then every caller's call site.
   error = RuntimeError{failure.fault.kind, failure.fault.message, {}};
-  // Both code arrays have the same indices; take them from the one that ran.
-  const Instr* base = failure.pc >= fast_code.data() && failure.pc < fast_code.data() + fast_code.size()
-                         ? fast_code.data()
-                         : module.code.data();
-  uint32_t pc = static_cast<uint32_t>(failure.pc - base);
+  uint32_t pc = code_index(failure.pc);
   for (FrameHeader* fr = failure.frame; fr != nullptr; fr = fr->caller) {
     error.stack.push_back({module.functions[fr->func].name, module.source_name, module.line_at(pc)});
-    if (fr->caller != nullptr) pc = static_cast<uint32_t>(fr->return_pc - base) - 1;
+    if (fr->caller != nullptr) pc = code_index(fr->return_pc) - 1;
   }
   // Unwind: every active frame goes back to the pool, so the pools stay consistent.
   for (FrameHeader* fr = failure.frame; fr != nullptr;) {
     FrameHeader* up = fr->caller;
     if (observer != nullptr) trace_call(false, fr->func, steps);
     frame_pool.release(fr->block);
-    if (observer != nullptr) trace_pool(PoolEventKind::Free, kFramePool, fr->block, failure.pc, fr, steps);
+    // Only the traced loop has an observer, and it runs module.code.
+    if (observer != nullptr)
+      trace_pool(PoolEventKind::Free, kFramePool, fr->block, static_cast<const Instr*>(failure.pc), fr, steps);
     fr = up;
   }
   return Outcome::Failed;

@@ -4,6 +4,7 @@
 #pragma once
 
 #include <atomic>
+#include <cstddef>
 #include <cstdint>
 #include <span>
 #include <memory>
@@ -25,7 +26,7 @@ namespace poolvm {
 
 // The first kFrameHeaderBytes of a frame block; the locals follow.
 struct FrameHeader {
-  const Instr* return_pc;  // caller's instruction after the call
+  const void* return_pc;   // caller's instruction after the call (Instr or ThreadedInstr)
   FrameHeader* caller;     // nullptr for the entry function
   Value* base;             // operand stack base of this function
   uint32_t func;           // Module::functions index
@@ -38,6 +39,17 @@ inline Value* frame_locals(FrameHeader* f) {
   return reinterpret_cast<Value*>(reinterpret_cast<std::byte*>(f) + kFrameHeaderBytes);
 }
 
+// The plain loop's instruction with computed goto: the handler's address
+// in place of the opcode, so dispatch is one load and one jump.
+struct ThreadedInstr {
+  const void* handler;
+  int32_t a;
+  Op op;  // for messages only
+  uint8_t reserved[3];
+};
+static_assert(sizeof(ThreadedInstr) == 16, "threaded instructions are 16 bytes");
+static_assert(offsetof(ThreadedInstr, a) == 8);
+
 // Why a value could not be read or printed: becomes a runtime error.
 struct Fault {
   std::string kind;
@@ -47,6 +59,7 @@ struct Fault {
 struct Machine {
   Module module;
   std::vector<Instr> fast_code;  // module.code with superinstructions (vm/specialize.h)
+  std::vector<ThreadedInstr> threaded;  // fast_code with handler addresses (computed goto only)
   std::vector<ConstDivisor> divisors;  // per constant, for ModK (vm/divisor.h)
   std::unique_ptr<PoolSet> pools;
   std::vector<Value> constants;  // Module::constants as values (strings in `str`, constant)
@@ -96,6 +109,12 @@ struct Machine {
   enum class Outcome { Returned, Halted, Failed };
   Outcome execute(uint32_t func, std::span<const Value> argv, Value& result, int64_t& halt_code,
                   RuntimeError& error);
+
+  // Fills `threaded` from fast_code (at load: a run must not allocate).
+  void thread_code();
+  // Index into the module's code of an instruction pointer into any of the
+  // three code arrays (module.code, fast_code, threaded).
+  uint32_t code_index(const void* pc) const;
 
   // Calls the host function of extern `index` with `arity` values at args;
   // a fault when it failed or threw.

@@ -177,6 +177,7 @@ bool Vm::Impl::install(Module module) {
   Specialized fast = specialize(m->module);
   m->fast_code = std::move(fast.code);
   m->divisors = std::move(fast.divisors);
+  m->thread_code();
   std::string why;
   if (!m->materialize_constants(why)) return d.fail_load(file, why, true);
   d.machine = std::move(m);
