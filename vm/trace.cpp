@@ -87,7 +87,7 @@ bool Tracer::wants_instructions() const { return s_->opt.exec; }
 void Tracer::on_pool_event(const PoolEvent& e) {
   State& s = *s_;
   if (s.pool_names.size() <= e.pool) s.pool_names.resize(e.pool + 1u);
-  s.pool_names[e.pool] = std::string(e.pool_name);
+  if (s.pool_names[e.pool].empty()) s.pool_names[e.pool] = std::string(e.pool_name);
   const char* what = e.kind == PoolEventKind::Alloc ? "alloc" : e.kind == PoolEventKind::Free ? "free" : "fail";
   uint64_t key = (uint64_t{e.pool} << 32) | e.block;
   if (e.kind == PoolEventKind::Alloc && e.pool_name != "frame") s.live[key] = s.site_id(e.function, e.line);
@@ -99,12 +99,14 @@ void Tracer::on_pool_event(const PoolEvent& e) {
     fmt::print(s.opt.out, "alloc {:>10}  {:<5}  {:<14} {:>10}  {}\n", e.step, what, block,
                fmt::format("{}/{}", e.in_use, e.capacity), where);
   }
-  if (e.kind != PoolEventKind::AllocFailed)
+  // Formatted only when wanted: a summary-only trace sees an event per call.
+  if (e.kind != PoolEventKind::AllocFailed && s.opt.json != nullptr)
     s.json_event(fmt::format("{{\"name\":\"{}\",\"ph\":\"C\",\"ts\":{},\"pid\":1,\"tid\":1,\"args\":{{\"in use\":{}}}}}",
                              json_escape(e.pool_name), e.step, e.in_use));
 }
 
 void Tracer::on_call(const CallEvent& e) {
+  if (s_->opt.json == nullptr) return;
   s_->json_event(fmt::format("{{\"name\":\"{}\",\"cat\":\"call\",\"ph\":\"{}\",\"ts\":{},\"pid\":1,\"tid\":1}}",
                              json_escape(e.function), e.enter ? "B" : "E", e.step));
 }

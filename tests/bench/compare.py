@@ -39,7 +39,8 @@ BENCHMARKS = {
 PEERS = {
     "lua5.4": (["lua5.4"], "lua", "-v"),
     "luajit -joff": (["luajit", "-joff"], "lua", "-v"),
-    "python3": (["python3"], "py", "--version"),
+    # Debian's python3 package, not whichever python3 comes first on PATH.
+    "python3": (["/usr/bin/python3" if os.path.exists("/usr/bin/python3") else "python3"], "py", "--version"),
     "gforth-fast": (["gforth-fast"], "fs", "--version"),
 }
 TIME = "/usr/bin/time"  # GNU time (Debian package `time`), for peak RSS
