@@ -1,11 +1,13 @@
 // vm/interpreter.cpp — the dispatch loop. It trusts the verifier: operands
 // are in range, stack heights are proven, so no instruction checks bounds or
 // decodes operands; only the dynamic facts (types, liveness of references,
-// pool exhaustion) are checked. pc, sp and the frame's locals live in locals
+// pool exhaustion) are checked. pc, sp and the frame pointer live in locals
 // of execute_loop. Computed goto on GCC/Clang, a switch elsewhere. The loop is
 // instantiated three times — plain, step-counting, and traced (counting plus
 // observer hooks) — so neither --max-steps nor --trace costs anything, not even
-// a branch per instruction, when it is off.
+// a branch per instruction, when it is off. The plain loop runs the fused code
+// of vm/specialize.cpp, direct-threaded (each instruction holds its handler's
+// address); docs/performance.md measures each of these choices.
 #include <cmath>
 #include <cstring>
 #include <type_traits>

@@ -5,6 +5,9 @@
 // instructions, and no index changes, so lines and backtraces are untouched.
 // Counting and traced runs use the original code, so steps stay exact.
 //
+// It also makes the copy's branch operands relative to the branch, and
+// precomputes the magic numbers of `push K; mod` (vm/divisor.h).
+//
 // Every fused handler has an int (or live-reference) fast path and otherwise
 // falls back to the handler of its first instruction, so a fused sequence
 // behaves exactly like the instructions it covers, errors included.
