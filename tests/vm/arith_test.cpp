@@ -168,11 +168,19 @@ TEST_CASE("every superinstruction behaves like the sequence it replaces") {
       }
     }
   }
-  // LoadRet returns a local from a called function.
+  // LoadRet returns a local from a called function; an error two calls deep
+  // names the same lines, whichever code (threaded or not) ran.
   for (const std::string& vx : values) {
     check_fused_matches_unfused(".func f x\n load x\n ret\n.end\n" +
                                 main_of(vx + "\n call f\n print\n push 0\n ret"));
+    check_fused_matches_unfused(".func g x\n load x\n push 1\n add\n ret\n.end\n"
+                                ".func f x\n push 0\n pop\n load x\n call g\n ret\n.end\n" +
+                                main_of(vx + "\n call f\n print\n push 0\n ret"));
   }
+  Ran deep = run_text(".func g x\n load x\n push 1\n add\n ret\n.end\n"
+                      ".func f x\n push 0\n pop\n load x\n call g\n ret\n.end\n" +
+                      main_of("push \"s\"\n call f\n print\n push 0\n ret"));
+  CHECK(deep.error.find("at g (t.pasm:4)\n  at f (t.pasm:11)\n  at main (t.pasm:16)") != std::string::npos);
 }
 
 TEST_CASE("a loop of fused instructions gives the same sum as the unfused loop") {
