@@ -15,10 +15,13 @@
 #include "compiler/opcodes.h"
 #include "vm/machine.h"
 
+// -DPOOLVM_COMPUTED_GOTO=0 forces the switch, to test it on GCC/Clang too.
+#ifndef POOLVM_COMPUTED_GOTO
 #if defined(__GNUC__) || defined(__clang__)
 #define POOLVM_COMPUTED_GOTO 1
 #else
 #define POOLVM_COMPUTED_GOTO 0
+#endif
 #endif
 
 namespace poolvm {
@@ -196,9 +199,16 @@ static Machine::Outcome execute_loop(Machine& m, FrameHeader* frame, Value* sp, 
     else goto* kLabels[static_cast<uint8_t>(pc->op)];                  \
   } while (0)
 #else
+// Only the superinstructions' fallbacks jump to these labels.
+#if defined(__GNUC__) || defined(__clang__)
+#define CASE(name) \
+  case Op::name:   \
+  op_##name: __attribute__((unused));
+#else
 #define CASE(name) \
   case Op::name:   \
   op_##name:
+#endif
 #define DISPATCH() goto dispatch
 #endif
 #define NEXT() \
