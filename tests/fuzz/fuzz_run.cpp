@@ -1,27 +1,55 @@
 // tests/fuzz/fuzz_run.cpp — libFuzzer: any bytes (.pasm text or .pbc) loaded
 // into a VM with small pools and a step budget, and run if they verify:
 // whatever a program does, the VM reports it; it never crashes or hangs.
+// A run that ends within the budget is then run again without one, which
+// takes the plain loop (superinstructions, threaded code): both must print
+// the same, end with the same status and fail with the same error.
 #include <cstddef>
 #include <cstdint>
+#include <string>
 #include <string_view>
 
 #include "poolvm/poolvm.h"
 
+namespace {
+
+struct Outcome {
+  std::string out;
+  int status = 0;
+  std::string error;
+  bool hit_step_limit = false;
+};
+
+Outcome run(poolvm::Vm& vm, std::string& out) {
+  out.clear();
+  poolvm::RunResult r = vm.run_main({"a", "12"});
+  vm.flush_output();
+  if (!r.ok() && r.exit_status != poolvm::kExitRuntimeError) __builtin_trap();
+  Outcome o{out, r.exit_status, r.error ? r.error->text() : "", r.error && r.error->kind == "step limit"};
+  return o;
+}
+
+}  // namespace
+
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
+  std::string out;
   poolvm::Config config;
   config.max_steps = 5000;
   config.stack_values = 256;
   config.pools = {{"cons", 64}, {"str", 64}, {"frame", 32}};
-  config.output = [](std::string_view) {};
+  config.output = [&out](std::string_view s) { out.append(s); };
   poolvm::Vm vm(config);
   if (!vm.load_source(std::string_view(reinterpret_cast<const char*>(data), size), "fuzz")) return 0;
   // Programs may declare large pools of their own. A 5000-step budget of
   // pool_malloc/pool_free of 64 MiB blocks would be slow but correct; keep
   // the memory small so a timeout means a real hang.
   if (vm.memory_needed() > (4u << 20)) return 0;
-  poolvm::RunResult r = vm.run_main({"a", "12"});
-  if (!r.ok() && r.exit_status != poolvm::kExitRuntimeError) __builtin_trap();
+  Outcome counted = run(vm, out);
+  if (counted.hit_step_limit) return 0;
+  // It ended within 5000 steps, so the same program ends without a budget.
   vm.reset();
-  (void)vm.run_main();
+  vm.set_step_budget(0);
+  Outcome plain = run(vm, out);
+  if (plain.out != counted.out || plain.status != counted.status || plain.error != counted.error) __builtin_trap();
   return 0;
 }
