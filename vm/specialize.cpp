@@ -17,43 +17,33 @@ namespace poolvm {
 
 namespace {
 
-Op compare_branch(Op cmp, Op branch) {
-  const bool jz = branch == Op::Jz;
-  switch (cmp) {
-    case Op::Lt: return jz ? Op::LtJz : Op::LtJnz;
-    case Op::Le: return jz ? Op::LeJz : Op::LeJnz;
-    case Op::Gt: return jz ? Op::GtJz : Op::GtJnz;
-    case Op::Ge: return jz ? Op::GeJz : Op::GeJnz;
-    case Op::Eq: return jz ? Op::EqJz : Op::EqJnz;
-    case Op::Ne: return jz ? Op::NeJz : Op::NeJnz;
-    default: return Op::Nop;
-  }
-}
+// The fused compare-and-branch opcodes of one family, by comparison (lt, le,
+// gt, ge, eq, ne) and then branch (jz, jnz).
+using BranchFamily = Op[6][2];
+constexpr BranchFamily kCompareBranch = {{Op::LtJz, Op::LtJnz}, {Op::LeJz, Op::LeJnz}, {Op::GtJz, Op::GtJnz},
+                                         {Op::GeJz, Op::GeJnz}, {Op::EqJz, Op::EqJnz}, {Op::NeJz, Op::NeJnz}};
+constexpr BranchFamily kLocalsCompareBranch = {
+    {Op::LoadLoadLtJz, Op::LoadLoadLtJnz}, {Op::LoadLoadLeJz, Op::LoadLoadLeJnz},
+    {Op::LoadLoadGtJz, Op::LoadLoadGtJnz}, {Op::LoadLoadGeJz, Op::LoadLoadGeJnz},
+    {Op::LoadLoadEqJz, Op::LoadLoadEqJnz}, {Op::LoadLoadNeJz, Op::LoadLoadNeJnz}};
+constexpr BranchFamily kLocalConstCompareBranch = {
+    {Op::LoadKLtJz, Op::LoadKLtJnz}, {Op::LoadKLeJz, Op::LoadKLeJnz}, {Op::LoadKGtJz, Op::LoadKGtJnz},
+    {Op::LoadKGeJz, Op::LoadKGeJnz}, {Op::LoadKEqJz, Op::LoadKEqJnz}, {Op::LoadKNeJz, Op::LoadKNeJnz}};
 
-Op locals_compare_branch(Op cmp, Op branch) {
-  const bool jz = branch == Op::Jz;
+// The member of `family` for comparison `cmp` followed by `branch` (jz or
+// jnz), or Nop when cmp is not a comparison.
+Op compare_branch(const BranchFamily& family, Op cmp, Op branch) {
+  int row;
   switch (cmp) {
-    case Op::Lt: return jz ? Op::LoadLoadLtJz : Op::LoadLoadLtJnz;
-    case Op::Le: return jz ? Op::LoadLoadLeJz : Op::LoadLoadLeJnz;
-    case Op::Gt: return jz ? Op::LoadLoadGtJz : Op::LoadLoadGtJnz;
-    case Op::Ge: return jz ? Op::LoadLoadGeJz : Op::LoadLoadGeJnz;
-    case Op::Eq: return jz ? Op::LoadLoadEqJz : Op::LoadLoadEqJnz;
-    case Op::Ne: return jz ? Op::LoadLoadNeJz : Op::LoadLoadNeJnz;
+    case Op::Lt: row = 0; break;
+    case Op::Le: row = 1; break;
+    case Op::Gt: row = 2; break;
+    case Op::Ge: row = 3; break;
+    case Op::Eq: row = 4; break;
+    case Op::Ne: row = 5; break;
     default: return Op::Nop;
   }
-}
-
-Op local_const_compare_branch(Op cmp, Op branch) {
-  const bool jz = branch == Op::Jz;
-  switch (cmp) {
-    case Op::Lt: return jz ? Op::LoadKLtJz : Op::LoadKLtJnz;
-    case Op::Le: return jz ? Op::LoadKLeJz : Op::LoadKLeJnz;
-    case Op::Gt: return jz ? Op::LoadKGtJz : Op::LoadKGtJnz;
-    case Op::Ge: return jz ? Op::LoadKGeJz : Op::LoadKGeJnz;
-    case Op::Eq: return jz ? Op::LoadKEqJz : Op::LoadKEqJnz;
-    case Op::Ne: return jz ? Op::LoadKNeJz : Op::LoadKNeJnz;
-    default: return Op::Nop;
-  }
+  return family[row][branch == Op::Jz ? 0 : 1];
 }
 
 // Reads the sequence at one pc of a function, never past its end.
@@ -78,13 +68,13 @@ Op fuse(const Window& w) {
       if (w.int_const(1) && c == Op::Add && d == Op::Store && w.arg(3) == w.arg(0)) return Op::IncLocal;
       if (w.int_const(1) && c == Op::Sub && d == Op::Store && w.arg(3) == w.arg(0)) return Op::DecLocal;
       if (w.int_const(1) && branch_at_3) {
-        Op f = local_const_compare_branch(c, d);
+        Op f = compare_branch(kLocalConstCompareBranch, c, d);
         if (f != Op::Nop) return f;
       }
       if (w.int_const(1) && c == Op::Add) return Op::LoadAddK;
       if (w.int_const(1) && c == Op::Sub) return Op::LoadSubK;
       if (b == Op::Load && branch_at_3) {
-        Op f = locals_compare_branch(c, d);
+        Op f = compare_branch(kLocalsCompareBranch, c, d);
         if (f != Op::Nop) return f;
       }
       if (b == Op::Load && c == Op::Add && d == Op::Store) return Op::AddLocals;
@@ -119,7 +109,7 @@ Op fuse(const Window& w) {
     case Op::Add: return b == Op::Store ? Op::AddStore : Op::Nop;
     case Op::Dup: return b == Op::Store ? Op::DupStore : Op::Nop;
     default:
-      return b == Op::Jz || b == Op::Jnz ? compare_branch(a, b) : Op::Nop;
+      return b == Op::Jz || b == Op::Jnz ? compare_branch(kCompareBranch, a, b) : Op::Nop;
   }
 }
 

@@ -84,6 +84,20 @@ def version(peer):
     return text[0] if text else "?"
 
 
+def ratio_table(names, peers, figures, unit, show):
+    """Markdown: a row per benchmark, poolvm's figure, then each peer's and poolvm/peer."""
+    suffix = f" {unit}" if unit else ""
+    lines = ["| benchmark | poolvm" + suffix + " |" + "".join(f" {p}{suffix} | ratio |" for p in peers),
+             "|---|---:|" + "---:|---:|" * len(peers)]
+    for b in names:
+        mine = figures[(b, "poolvm")]
+        row = f"| {b} | {show(mine)} |"
+        for p in peers:
+            row += f" {show(figures[(b, p)])} | {mine / max(figures[(b, p)], 1e-9):.2f}× |"
+        lines.append(row)
+    return "\n".join(lines)
+
+
 def startup_table(poolvm, peers, runs=200):
     """Median wall time of tiny runs: poolvm's startup must not depend on pool capacity."""
     def median_ms(cmd):
@@ -171,24 +185,11 @@ def main():
     print()
     print("Versions: " + "; ".join([f"poolvm {args.poolvm}"] + [f"{p}: {version(p)}" for p in peers]))
     print()
-    head = "| benchmark | poolvm s |" + "".join(f" {p} s | ratio |" for p in peers)
-    print(head)
-    print("|---|---:|" + "---:|---:|" * len(peers))
-    for b in names:
-        row = f"| {b} | {med[(b, 'poolvm')]:.3f} |"
-        for p in peers:
-            row += f" {med[(b, p)]:.3f} | {med[(b, 'poolvm')] / med[(b, p)]:.2f}× |"
-        print(row)
+    print(ratio_table(names, peers, med, "s", lambda x: f"{x:.3f}"))
     print()
     print("Peak RSS, MiB:")
     print()
-    print("| benchmark | poolvm |" + "".join(f" {p} | ratio |" for p in peers))
-    print("|---|---:|" + "---:|---:|" * len(peers))
-    for b in names:
-        row = f"| {b} | {rss[(b, 'poolvm')] / 1024:.1f} |"
-        for p in peers:
-            row += f" {rss[(b, p)] / 1024:.1f} | {rss[(b, 'poolvm')] / max(rss[(b, p)], 1):.2f}× |"
-        print(row)
+    print(ratio_table(names, peers, rss, "", lambda kib: f"{kib / 1024:.1f}"))
     print()
     print(startup_table(args.poolvm, peers))
     if failed:
