@@ -1053,6 +1053,7 @@ failed:
   m.steps = steps;
   return Machine::Outcome::Failed;
 
+#undef locals
 #undef FAIL
 #undef FAIL_FAULT
 #undef TYPE_ERROR1
@@ -1106,7 +1107,6 @@ Machine::Outcome Machine::execute(uint32_t func, std::span<const Value> argv, Va
     return fail_now("out of memory", fmt::format("out of memory: pool 'frame' is exhausted ({} blocks)", frame_pool.capacity()));
   auto* frame = reinterpret_cast<FrameHeader*>(frame_pool.block(blk));
   *frame = FrameHeader{nullptr, nullptr, sp, func, blk};
-#undef locals
   Value* locals = frame_locals(frame);
   for (uint32_t i = 0; i < f.num_locals; ++i) locals[i] = i < argv.size() ? argv[i] : Value::nil();
 
