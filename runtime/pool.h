@@ -17,6 +17,14 @@
 // old reference can ever match it again (after ~2^31 reuses of that block; the
 // pool's capacity shrinks by one, counted in Stats::retired). Frame blocks are
 // never referenced by values, so the frame pool wraps to 0 instead.
+// Generations never restart: a reset frees every block (advancing its
+// generation) instead of rewinding the pool, so no reference taken before a
+// reset can match a block again.
+//
+// Epochs: every allocation records the pool's current epoch beside the block.
+// A host marks the pools (all epochs advance together) before a call and can
+// later free every block born since the mark: reclaiming what an aborted call
+// left behind without a full reset.
 #pragma once
 
 #include <cstddef>
@@ -92,6 +100,7 @@ class Pool {
       return kNoBlock;
     }
     ++gens_[idx];  // even -> odd: live
+    born_[idx] = epoch_;
     ++stats_.allocations;
     if (++stats_.in_use > stats_.peak) stats_.peak = stats_.in_use;
     return idx;
@@ -141,10 +150,6 @@ class Pool {
   uint32_t generation(uint32_t idx) const { return gens_[idx]; }
 
   std::byte* block(uint32_t idx) const { return data_ + static_cast<size_t>(idx) * stride_; }
-  // Index of the block that starts at `p` (p must come from block()).
-  uint32_t index_of(const std::byte* p) const {
-    return static_cast<uint32_t>(static_cast<size_t>(p - data_) / stride_);
-  }
 
   const std::string& name() const { return name_; }
   uint32_t capacity() const { return capacity_; }
@@ -152,8 +157,20 @@ class Pool {
   const PoolStats& stats() const { return stats_; }
   void reset_peak() { stats_.peak = stats_.in_use; }
 
-  // Forgets every block and zeroes the counters (O(1)); used by VM reset.
-  void clear();
+  // Frees every live block that is not a constant — each generation
+  // advances, so every reference taken before becomes stale for good — and
+  // zeroes the counters but the constants' (O(blocks ever used)). Free blocks
+  // are handed out again lowest first, as in a fresh pool.
+  void free_all();
+
+  // The epoch new blocks are born in (see the header comment).
+  uint32_t epoch() const { return epoch_; }
+  void set_epoch(uint32_t e) { epoch_ = e; }
+  // Frees every live, non-constant block born in `epoch` or later; returns
+  // how many. O(blocks ever used).
+  uint32_t release_born_since(uint32_t epoch);
+  // Every live block counts as born in epoch 0 (when epochs would wrap).
+  void rebase_epochs();
 
   // Test hook for the wrap policy: sets a live block's generation.
   void set_generation_for_test(uint32_t idx, uint32_t gen) { gens_[idx] = gen; }
@@ -162,6 +179,8 @@ class Pool {
   std::byte* data_ = nullptr;
   uint32_t* gens_ = nullptr;
   uint32_t* free_ = nullptr;
+  uint32_t* born_ = nullptr;  // per block: the epoch it was allocated in
+  uint32_t epoch_ = 0;
   uint32_t free_top_ = 0;
   uint32_t bump_ = 0;
   uint32_t capacity_ = 0;

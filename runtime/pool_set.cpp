@@ -85,8 +85,25 @@ int PoolSet::find(std::string_view name) const {
   return -1;
 }
 
-void PoolSet::clear() {
-  for (auto& p : pools_) p.clear();
+void PoolSet::free_all() {
+  for (auto& p : pools_) p.free_all();
+}
+
+uint32_t PoolSet::mark() {
+  uint32_t next = pools_.empty() ? 1 : pools_[0].epoch() + 1;
+  if (next == UINT32_MAX) {
+    // Once in 2^32 marks: every block so far counts as old. Marks taken
+    // before this free less than they could, never more.
+    for (auto& p : pools_) p.rebase_epochs();
+    next = 1;
+  }
+  for (auto& p : pools_) p.set_epoch(next);
+  return next;
+}
+
+void PoolSet::release_born_since(uint32_t epoch) {
+  for (size_t i = 0; i < pools_.size(); ++i)
+    if (configs_[i].kind != PoolKind::Frame) pools_[i].release_born_since(epoch);
 }
 
 }  // namespace poolvm

@@ -74,8 +74,15 @@ class PoolSet {
   int find(std::string_view name) const;
   size_t reserved_bytes() const { return bytes_; }
 
-  // Every pool back to empty, counters zeroed.
-  void clear();
+  // Every block but the constants freed (generations advance), counters
+  // zeroed; see Pool::free_all.
+  void free_all();
+
+  // Starts a new allocation epoch in every pool and returns it: blocks
+  // allocated from now on are "born since" it (see Pool's header comment).
+  uint32_t mark();
+  // Frees, in every pool but `frame`, the live blocks born since `epoch`.
+  void release_born_since(uint32_t epoch);
 
  private:
   std::vector<PoolConfig> configs_;

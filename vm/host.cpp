@@ -1,5 +1,8 @@
 // vm/host.cpp — the host boundary: HostValue (the VM's Value seen from
-// outside), HostCall (what a host function may do) and the call into it.
+// outside, stamped with the load that made it), the checks every value
+// coming in passes, HostCall (what a host function may do) and the call
+// into a host function.
+#include <atomic>
 #include <cstring>
 #include <exception>
 
@@ -7,10 +10,14 @@
 
 namespace poolvm {
 
-static_assert(sizeof(HostValue) == sizeof(Value), "a HostValue is a Value, bit for bit");
+static_assert(sizeof(HostValue) == sizeof(Value), "a HostValue is a Value's 16 bytes");
 static_assert(static_cast<int>(HostValue::Type::String) == static_cast<int>(Tag::Str) &&
                   static_cast<int>(HostValue::Type::Record) == static_cast<int>(Tag::Rec),
               "HostValue::Type mirrors Tag");
+// A reference uses the low 32 bits of the payload for its block; the high 32
+// carry the id of the load that exported it. Inside the VM they are zero.
+static_assert(offsetof(Value, block) == 8 && sizeof(Value::block) == 4);
+constexpr size_t kStampOffset = 12;
 
 struct HostValueAccess {
   static Value get(const HostValue& h) {
@@ -23,6 +30,12 @@ struct HostValueAccess {
     std::memcpy(h.bits_, &v, sizeof v);
     return h;
   }
+  static uint32_t stamp(const HostValue& h) {
+    uint32_t id;
+    std::memcpy(&id, h.bits_ + kStampOffset, sizeof id);
+    return id;
+  }
+  static void set_stamp(HostValue& h, uint32_t id) { std::memcpy(h.bits_ + kStampOffset, &id, sizeof id); }
 };
 
 Value to_value(const HostValue& h) { return HostValueAccess::get(h); }
@@ -31,10 +44,78 @@ HostValue to_host(const Value& v) { return HostValueAccess::make(v); }
 HostValue HostValue::boolean(bool b) { return to_host(Value::boolean(b)); }
 HostValue HostValue::integer(int64_t i) { return to_host(Value::integer(i)); }
 HostValue HostValue::real(double d) { return to_host(Value::real(d)); }
-bool HostValue::as_bool() const { Value v = to_value(*this); return v.tag == Tag::Bool && v.b; }
+bool HostValue::as_bool() const { return type() == Type::Bool && bits_[8] != 0; }
 int64_t HostValue::as_int() const { Value v = to_value(*this); return v.tag == Tag::Int ? v.i : 0; }
-double HostValue::as_float() const { Value v = to_value(*this); return v.is_number() ? v.as_double() : 0.0; }
-bool HostValue::truthy() const { return to_value(*this).truthy(); }
+double HostValue::as_float() const {
+  Value v = to_value(*this);
+  return v.tag == Tag::Int ? static_cast<double>(v.i) : v.tag == Tag::Float ? v.f : 0.0;
+}
+bool HostValue::truthy() const {
+  switch (type()) {
+    case Type::Nil: return false;
+    case Type::Bool: return bits_[8] != 0;
+    case Type::Int: return as_int() != 0;
+    default: return true;
+  }
+}
+
+HostValue Machine::export_value(const Value& v) const {
+  HostValue h = to_host(v);
+  if (v.is_ref()) HostValueAccess::set_stamp(h, id);
+  return h;
+}
+
+Machine::Import Machine::import_value(const HostValue& h, Value& out) const {
+  Value raw = to_value(h);
+  switch (raw.tag) {
+    // Plain values are rebuilt from their payload, so stray bits (a C
+    // host's uninitialized padding) never reach the VM.
+    case Tag::Nil: out = Value::nil(); return Import::Ok;
+    case Tag::Bool: {
+      uint8_t b;
+      std::memcpy(&b, reinterpret_cast<const unsigned char*>(&h) + 8, 1);
+      out = Value::boolean(b != 0);
+      return Import::Ok;
+    }
+    case Tag::Int: out = Value::integer(raw.i); return Import::Ok;
+    case Tag::Float: out = Value::real(raw.f); return Import::Ok;
+    case Tag::Str:
+    case Tag::Cons:
+    case Tag::Rec: break;
+    default: return Import::Malformed;
+  }
+  if (HostValueAccess::stamp(h) != id) return Import::Foreign;
+  uint16_t want = raw.tag == Tag::Str ? kStrPool : kConsPool;
+  if (raw.tag == Tag::Rec ? raw.pool <= kFramePool || raw.pool >= pools->size() : raw.pool != want)
+    return Import::Malformed;
+  uint32_t block = raw.block;
+  out = Value::ref(raw.tag, raw.pool, block, raw.gen);
+  switch ((*pools)[raw.pool].check(block, raw.gen)) {
+    case Pool::Check::Live: return Import::Ok;
+    case Pool::Check::Stale: return Import::Stale;
+    case Pool::Check::Foreign: return Import::Foreign;
+  }
+  return Import::Malformed;
+}
+
+std::string_view Machine::describe_refused(std::span<char> buf, const HostValue& h, Import why) const {
+  Value raw = to_value(h);
+  fmt::format_to_n_result<char*> r{buf.data(), 0};
+  size_t cap = buf.size();
+  switch (why) {
+    case Import::Ok: r = fmt::format_to_n(buf.data(), cap, "no error"); break;
+    case Import::Malformed: r = fmt::format_to_n(buf.data(), cap, "not a value of this VM (malformed bits)"); break;
+    case Import::Foreign:
+      r = fmt::format_to_n(buf.data(), cap, "foreign reference: a {} made by another VM or an earlier load",
+                           tag_name(raw.tag));
+      break;
+    case Import::Stale:
+      r = fmt::format_to_n(buf.data(), cap, "stale reference: {}#{} was freed", (*pools)[raw.pool].name(),
+                           raw.block);
+      break;
+  }
+  return std::string_view(buf.data(), std::min(r.size, cap));
+}
 
 std::string Machine::text_of(const Value& v) const {
   std::string out;
@@ -45,66 +126,73 @@ std::string Machine::text_of(const Value& v) const {
 }
 
 struct HostCallAccess {
-  static HostCall make(Machine* m, std::span<const HostValue> args, std::string_view name) {
-    HostCall c;
-    c.machine_ = m;
+  static HostCall make() { return HostCall(); }
+  static void init(HostCall& c, Vm* vm, std::span<const HostValue> args, std::string_view name) {
+    c.vm_ = vm;
     c.args_ = args;
     c.function_ = name;
-    return c;
   }
-  static Machine& machine(const HostCall& c) { return *static_cast<Machine*>(c.machine_); }
-  static std::string& message(HostCall& c) { return c.message_; }
+  static std::string_view message(const HostCall& c) { return c.message_; }
 };
 
-std::string HostCall::text(const HostValue& v) const {
-  return HostCallAccess::machine(*this).text_of(to_value(v));
-}
+std::string HostCall::text(const HostValue& v) const { return vm_->text(v); }
 
 HostValue HostCall::make_string(std::string_view bytes) {
-  Machine& m = HostCallAccess::machine(*this);
-  StrPool s = m.strings();
-  uint32_t first = bytes.size() > UINT32_MAX ? Pool::kNoBlock : s.alloc(static_cast<uint32_t>(bytes.size()));
-  if (first == Pool::kNoBlock) {
-    fail(fmt::format("out of memory: pool 'str' is exhausted ({} blocks)", s.pool().capacity()));
-    return {};
-  }
-  StrPool::Writer w(s, first);
-  w.put(bytes);
-  return to_host(s.value(first));
+  HostValue out;
+  if (vm_->make_string(bytes, out) != Status::Ok) fail(vm_->last_error());
+  return out;
 }
 
 HostValue HostCall::make_cons(const HostValue& car, const HostValue& cdr) {
-  Machine& m = HostCallAccess::machine(*this);
-  Pool& cons = (*m.pools)[kConsPool];
-  uint32_t b = cons.alloc();
-  if (b == Pool::kNoBlock) {
-    fail(fmt::format("out of memory: pool 'cons' is exhausted ({} blocks)", cons.capacity()));
-    return {};
-  }
-  Value* cell = reinterpret_cast<Value*>(cons.block(b));
-  cell[0] = to_value(car);
-  cell[1] = to_value(cdr);
-  return to_host(Value::ref(Tag::Cons, kConsPool, b, cons.generation(b)));
+  HostValue out;
+  if (vm_->make_cons(car, cdr, out) != Status::Ok) fail(vm_->last_error());
+  return out;
 }
 
-void HostCall::fail(std::string message) {
+void HostCall::fail(std::string_view message) {
   if (failed_) return;  // the first failure is the one reported
   failed_ = true;
-  message_ = std::move(message);
+  size_t n = std::min(message.size(), sizeof message_ - 1);
+  std::memcpy(message_, message.data(), n);
+  message_[n] = '\0';
 }
 
 std::optional<Fault> Machine::call_host(uint32_t index, const Value* args, Value& result) {
   const Extern& e = module.externs[index];
-  std::span<const HostValue> host_args(reinterpret_cast<const HostValue*>(args), e.arity);
-  HostCall call = HostCallAccess::make(this, host_args, e.name);
-  try {
-    result = to_value((*host_functions[index])(call));
-  } catch (const std::exception& ex) {
-    return Fault{"host error", fmt::format("host error: '{}' threw: {}", e.name, ex.what())};
-  } catch (...) {
-    return Fault{"host error", fmt::format("host error: '{}' threw an exception", e.name)};
+  // The arguments as the host sees them: exported copies, so the operand
+  // stack is never reinterpreted as another type.
+  constexpr uint32_t kInline = 16;
+  HostValue inline_args[kInline];
+  std::unique_ptr<HostValue[]> many;
+  HostValue* host_args = inline_args;
+  if (e.arity > kInline) {
+    many = std::make_unique<HostValue[]>(e.arity);
+    host_args = many.get();
   }
+  for (uint32_t i = 0; i < e.arity; ++i) host_args[i] = export_value(args[i]);
+  HostCall call = HostCallAccess::make();
+  HostCallAccess::init(call, vm, std::span<const HostValue>(host_args, e.arity), e.name);
+
+  Value* saved_top = stack_top;
+  stack_top = const_cast<Value*>(args) + e.arity;  // a nested run starts above this call's arguments
+  HostValue r;
+  std::optional<Fault> fault;
+  try {
+    r = (*host_functions[index])(call);
+  } catch (const std::exception& ex) {
+    fault = Fault{"host error", fmt::format("host error: '{}' threw: {}", e.name, ex.what())};
+  } catch (...) {
+    fault = Fault{"host error", fmt::format("host error: '{}' threw an exception", e.name)};
+  }
+  stack_top = saved_top;
+  if (fault) return fault;
   if (call.failed()) return Fault{"host error", fmt::format("host error: {}", HostCallAccess::message(call))};
+  Import verdict = import_value(r, result);
+  if (verdict != Import::Ok) {
+    char buf[160];
+    return Fault{"host error", fmt::format("host error: '{}' returned a bad value: {}", e.name,
+                                           describe_refused(buf, r, verdict))};
+  }
   return std::nullopt;
 }
 

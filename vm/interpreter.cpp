@@ -164,11 +164,15 @@ static Machine::Outcome execute_loop(Machine& m, FrameHeader* frame, Value* sp, 
     if (pools[(v).pool].check((v).block, (v).gen) != Pool::Check::Live)               \
       FAIL_FAULT(m.check_live(v));                                                    \
   } while (0)
-// Checked at calls and backward jumps only: enough to bound the time to notice.
-#define CHECK_INTERRUPT()                                                   \
-  do {                                                                      \
-    if (m.interrupted.load(std::memory_order_relaxed)) [[unlikely]]        \
-      FAIL("interrupted", "interrupted by the host");                       \
+// Checked at calls and backward jumps only: enough to bound the time to
+// notice. The run that notices a request consumes it (exchange), so exactly
+// one run, nested or not, stops for it.
+#define CHECK_INTERRUPT()                                                          \
+  do {                                                                             \
+    if (m.interrupted->load(std::memory_order_relaxed)) [[unlikely]] {            \
+      if (m.interrupted->exchange(false, std::memory_order_acq_rel))              \
+        FAIL("interrupted", "interrupted by the host");                            \
+    }                                                                              \
   } while (0)
 #define SLOT_PTR(v) (reinterpret_cast<Value*>(pools[(v).pool].block((v).block)))
 #define TRACE(...)                       \
@@ -677,7 +681,7 @@ dispatch:
     const Function& f = funcs[pc->a];
     Value* args = sp - f.arity;
     if (args + f.max_stack > stack_end) [[unlikely]]
-      FAIL("stack overflow", "stack overflow: calling '{}' needs more than the {} values of the operand stack (use --stack)",
+      FAIL("stack overflow", "stack overflow: calling '{}' needs more than the {} values of the operand stack",
            f.name, m.stack_size);
     uint32_t blk = frame_pool.alloc();
     if (blk == Pool::kNoBlock) [[unlikely]] {
@@ -707,7 +711,7 @@ dispatch:
     const Function& f = funcs[pc->a];
     Value* args = sp - f.arity;
     if (frame->base + f.max_stack > stack_end) [[unlikely]]
-      FAIL("stack overflow", "stack overflow: calling '{}' needs more than the {} values of the operand stack (use --stack)",
+      FAIL("stack overflow", "stack overflow: calling '{}' needs more than the {} values of the operand stack",
            f.name, m.stack_size);
     for (uint32_t i = 0; i < f.arity; ++i) copy_value(locals[i], args[i]);
     for (uint32_t i = f.arity; i < f.num_locals; ++i) locals[i] = Value::nil();
@@ -1047,7 +1051,7 @@ step_limit:
 #endif
   failure.pc = pc;
   failure.frame = frame;
-  failure.fault = Fault{"step limit", fmt::format("step limit reached: {} instructions executed (--max-steps)", max_steps)};
+  failure.fault = Fault{"step limit", fmt::format("step limit reached: the step budget of {} instructions is spent", max_steps)};
   --steps;
 failed:
   m.steps = steps;
@@ -1094,14 +1098,17 @@ Machine::Outcome Machine::execute(uint32_t func, std::span<const Value> argv, Va
                                   int64_t& halt_code, RuntimeError& error) {
   Pool& frame_pool = (*pools)[kFramePool];
   const Function& f = module.functions[func];
-  Value* sp = stack;
+  Value* sp = stack_top;
   auto fail_now = [&](std::string kind, std::string message) {
     error = RuntimeError{std::move(kind), std::move(message), {}};
     error.stack.push_back({f.name, module.source_name, f.line});
     return Outcome::Failed;
   };
-  if (f.max_stack > stack_size)
-    return fail_now("stack overflow", fmt::format("stack overflow: '{}' needs more than the {} values of the operand stack (use --stack)", f.name, stack_size));
+  if (f.max_stack > static_cast<size_t>(stack + stack_size - sp))
+    return fail_now("stack overflow", fmt::format("stack overflow: '{}' needs more than the {} values of the operand stack left", f.name, stack + stack_size - sp));
+  // A request made while no run was in progress stops this one.
+  if (interrupted->load(std::memory_order_relaxed) && interrupted->exchange(false, std::memory_order_acq_rel))
+    return fail_now("interrupted", "interrupted by the host");
   uint32_t blk = frame_pool.alloc();
   if (blk == Pool::kNoBlock)
     return fail_now("out of memory", fmt::format("out of memory: pool 'frame' is exhausted ({} blocks)", frame_pool.capacity()));

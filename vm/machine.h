@@ -69,7 +69,18 @@ struct Machine {
   std::unique_ptr<Value[]> owned_stack;
   uint32_t stack_size = 0;
   std::vector<const HostFunction*> host_functions;  // by extern index, resolved at load
-  std::atomic<bool> interrupted{false};
+  // The Vm's interrupt flag: it outlives loads, so no request is lost.
+  std::atomic<bool>* interrupted = nullptr;
+  Vm* vm = nullptr;  // what host functions are handed
+  // Stamped into every reference handed to the host (never 0, unique per
+  // load in the process): a reference from another VM or load is foreign.
+  uint32_t id = 0;
+  // Where the next run's operand stack starts: `stack`, or above the
+  // arguments of the host call in progress, so a host function can call
+  // back into the program without overwriting its caller's stack.
+  Value* stack_top = nullptr;
+  // Names sorted for binary search: find() and globals by name allocate nothing.
+  std::vector<std::pair<std::string_view, uint32_t>> function_index, global_index;
   std::vector<std::string> args;
   Output* out = nullptr;
   uint64_t max_steps = 0;
@@ -117,11 +128,26 @@ struct Machine {
   uint32_t code_index(const void* pc) const;
 
   // Calls the host function of extern `index` with `arity` values at args;
-  // a fault when it failed or threw.
+  // a fault when it failed, threw, or returned a value that is not live.
   std::optional<Fault> call_host(uint32_t index, const Value* args, Value& result);
+
+  // The host boundary. Every value leaving the VM is exported (references
+  // get this load's id); every value entering is imported: checked to be a
+  // well-formed value, of this load, and live.
+  enum class Import : uint8_t { Ok, Malformed, Foreign, Stale };
+  HostValue export_value(const Value& v) const;
+  Import import_value(const HostValue& h, Value& out) const;
+  // Why `h` was refused (import's verdict), written into buf, truncated to
+  // fit: no allocation.
+  std::string_view describe_refused(std::span<char> buf, const HostValue& h, Import why) const;
+
+  // Function or global index by name, or -1.
+  static int lookup(const std::vector<std::pair<std::string_view, uint32_t>>& index, std::string_view name);
+  void build_indexes();
 };
 
 void append_float(double d, fmt::memory_buffer& out);
+// The raw bits of a HostValue, without any check (HostValue's own accessors).
 Value to_value(const HostValue& h);
 HostValue to_host(const Value& v);
 

@@ -1,5 +1,6 @@
 // vm/vm.cpp — the public Vm: loading (assemble, verify, reserve pools,
-// materialize constants), running main, statistics and reset.
+// materialize constants), runs through names or handles, globals, host-side
+// data, reclaiming, statistics and reset.
 #include <algorithm>
 #include <map>
 
@@ -62,6 +63,30 @@ bool Machine::materialize_constants(std::string& why) {
   return true;
 }
 
+void Machine::build_indexes() {
+  function_index.clear();
+  global_index.clear();
+  for (uint32_t i = 0; i < module.functions.size(); ++i) function_index.emplace_back(module.functions[i].name, i);
+  for (uint32_t i = 0; i < module.globals.size(); ++i) global_index.emplace_back(module.globals[i], i);
+  std::sort(function_index.begin(), function_index.end());
+  std::sort(global_index.begin(), global_index.end());
+}
+
+int Machine::lookup(const std::vector<std::pair<std::string_view, uint32_t>>& index, std::string_view name) {
+  auto it = std::lower_bound(index.begin(), index.end(), name,
+                             [](const auto& e, std::string_view n) { return e.first < n; });
+  return it != index.end() && it->first == name ? static_cast<int>(it->second) : -1;
+}
+
+namespace {
+// Process-wide, so a reference is never accepted by another VM or load.
+std::atomic<uint32_t> next_machine_id{1};
+uint32_t new_machine_id() {
+  uint32_t id = next_machine_id.fetch_add(1, std::memory_order_relaxed);
+  return id != 0 ? id : next_machine_id.fetch_add(1, std::memory_order_relaxed);
+}
+}  // namespace
+
 struct Vm::Impl {
   Config config;
   Output output;
@@ -70,6 +95,11 @@ struct Vm::Impl {
   std::unique_ptr<Machine> machine;
   std::map<std::string, std::pair<uint32_t, HostFunction>, std::less<>> host_functions;
   uint64_t max_steps = 0;
+  std::atomic<bool> interrupted{false};
+  uint32_t runs_in_progress = 0;  // > 1 while a host function has called back in
+  Vm* self = nullptr;
+  // The last API failure's message: fixed, so failing allocates nothing.
+  char error[512] = {};
 
   explicit Impl(Config c) : config(std::move(c)), output(config.output), max_steps(config.max_steps) {
     // Reserved once, so printing during a run does not allocate (unless one
@@ -89,23 +119,83 @@ struct Vm::Impl {
     machine.reset();
     return false;
   }
+
+  template <class... Args>
+  Status fail(Status s, fmt::format_string<Args...> format, Args&&... args) {
+    auto r = fmt::format_to_n(error, sizeof error - 1, format, std::forward<Args>(args)...);
+    error[std::min(r.size, sizeof error - 1)] = '\0';
+    return s;
+  }
+  Status no_program() { return fail(Status::BadArgument, "no program is loaded"); }
+  // Imports a value from the host, or records why it was refused.
+  Status import(const HostValue& h, Value& out, std::string_view what) {
+    Machine::Import verdict = machine->import_value(h, out);
+    if (verdict == Machine::Import::Ok) return Status::Ok;
+    char why[200];
+    return fail(Status::BadArgument, "{}: {}", what, machine->describe_refused(why, h, verdict));
+  }
+  // A live reference of the wanted kinds, imported.
+  Status import_ref(const HostValue& h, Value& out, std::string_view what, bool strings, bool slots) {
+    if (Status s = import(h, out, what); s != Status::Ok) return s;
+    bool ok = (strings && out.tag == Tag::Str) || (slots && (out.tag == Tag::Cons || out.tag == Tag::Rec));
+    if (!ok)
+      return fail(Status::BadArgument, "{}: expected {}, got {}", what,
+                  strings ? (slots ? "a string, cons or record" : "a string") : "a cons or record", tag_name(out.tag));
+    return Status::Ok;
+  }
+  RunResult bad_call(std::string_view message) {
+    RunResult r;
+    r.status = Status::BadArgument;
+    r.exit_status = kExitRuntimeError;
+    fail(Status::BadArgument, "{}", message);
+    r.error = RuntimeError{"bad argument", std::string(message), {}};
+    return r;
+  }
+  RunResult call(int function, std::span<const HostValue> args);
 };
 
-Vm::Vm(Config config) : impl_(std::make_unique<Impl>(std::move(config))) {}
+Vm::Vm(Config config) : impl_(std::make_unique<Impl>(std::move(config))) { impl_->self = this; }
 Vm::~Vm() = default;
-Vm::Vm(Vm&&) noexcept = default;
-Vm& Vm::operator=(Vm&&) noexcept = default;
+Vm::Vm(Vm&& other) noexcept : impl_(std::move(other.impl_)) {
+  if (impl_) {
+    impl_->self = this;
+    if (impl_->machine) impl_->machine->vm = this;
+  }
+}
+Vm& Vm::operator=(Vm&& other) noexcept {
+  impl_ = std::move(other.impl_);
+  if (impl_) {
+    impl_->self = this;
+    if (impl_->machine) impl_->machine->vm = this;
+  }
+  return *this;
+}
 
-const std::vector<LoadDiagnostic>& Vm::diagnostics() const { return impl_->diagnostics; }
-std::string Vm::diagnostics_text() const { return impl_->diagnostics_text; }
-void Vm::flush_output() { impl_->output.flush(); }
+// A moved-from Vm has no Impl: every call answers as a Vm with nothing loaded.
+namespace {
+const std::vector<LoadDiagnostic> kNoDiagnostics;
+}
+
+const std::vector<LoadDiagnostic>& Vm::diagnostics() const { return impl_ ? impl_->diagnostics : kNoDiagnostics; }
+std::string Vm::diagnostics_text() const { return impl_ ? impl_->diagnostics_text : std::string(); }
+void Vm::flush_output() {
+  if (impl_) impl_->output.flush();
+}
+std::string_view Vm::last_error() const {
+  return impl_ ? std::string_view(impl_->error) : std::string_view("this Vm was moved from");
+}
 
 bool Vm::load_source(std::string_view text, std::string_view file_name) {
+  if (!impl_) return false;
   Impl& d = *impl_;
   d.diagnostics.clear();
   d.diagnostics_text.clear();
+  if (d.runs_in_progress != 0) {
+    d.diagnostics.push_back({std::string(file_name), 0, 0, "cannot load while a run is in progress", true});
+    d.diagnostics_text = fmt::format("{}: error: cannot load while a run is in progress\n", file_name);
+    return false;
+  }
   d.machine.reset();
-  std::string file(file_name);
 
   ProgramInput input = read_program(text, file_name);
   if (!input.ok) {
@@ -136,7 +226,7 @@ bool Vm::Impl::install(Module module) {
     auto it = std::find_if(module.pools.begin(), module.pools.end(),
                            [&](const PoolConfig& p) { return p.name == o.name; });
     if (it == module.pools.end())
-      return d.fail_load(file, fmt::format("--pool {}={}: the program has no pool named '{}'", o.name, o.blocks, o.name), true);
+      return d.fail_load(file, fmt::format("pool capacity {}={}: the program has no pool named '{}'", o.name, o.blocks, o.name), true);
     it->blocks = o.blocks;
   }
 
@@ -173,7 +263,12 @@ bool Vm::Impl::install(Module module) {
   m->scratch.reserve(4096);
   m->observer = d.config.observer;
   m->out = &d.output;
+  m->interrupted = &d.interrupted;
+  m->vm = d.self;
+  m->id = new_machine_id();
+  m->stack_top = m->stack;
   m->module = std::move(module);
+  m->build_indexes();
   Specialized fast = specialize(m->module);
   m->fast_code = std::move(fast.code);
   m->divisors = std::move(fast.divisors);
@@ -187,15 +282,18 @@ bool Vm::Impl::install(Module module) {
 RunResult Vm::Impl::run(uint32_t func, std::span<const Value> args) {
   RunResult r;
   Machine& m = *machine;
+  // A nested run (from a host function) keeps its own count and budget;
+  // the outer loop holds its count in a local and restores it on return.
+  uint64_t saved_steps = m.steps;
   m.steps = 0;
   m.max_steps = max_steps;
-  m.interrupted.store(false, std::memory_order_relaxed);
+  ++runs_in_progress;
   Value result = Value::nil();
   int64_t halt_code = 0;
   RuntimeError error;
   switch (m.execute(func, args, result, halt_code, error)) {
     case Machine::Outcome::Returned:
-      r.value = to_host(result);
+      r.value = m.export_value(result);
       r.exit_status = result.tag == Tag::Int ? static_cast<int>(static_cast<uint64_t>(result.i) & 255) : 0;
       break;
     case Machine::Outcome::Halted:
@@ -203,77 +301,312 @@ RunResult Vm::Impl::run(uint32_t func, std::span<const Value> args) {
       r.exit_status = static_cast<int>(static_cast<uint64_t>(halt_code) & 255);
       break;
     case Machine::Outcome::Failed:
+      r.status = Status::RuntimeError;
       r.exit_status = kExitRuntimeError;
+      fail(Status::RuntimeError, "{}", error.message);
       r.error = std::move(error);
       break;
   }
+  --runs_in_progress;
+  m.steps = saved_steps;
   output.flush();
   return r;
 }
 
-namespace {
-RunResult usage_error(std::string message) {
-  RunResult r;
-  r.exit_status = kExitRuntimeError;
-  r.error = RuntimeError{"usage", std::move(message), {}};
-  return r;
-}
-}  // namespace
-
 RunResult Vm::run_main(const std::vector<std::string>& args) {
+  if (!impl_) return RunResult{Status::BadArgument, kExitRuntimeError, {}, false, RuntimeError{"bad argument", "this Vm was moved from", {}}};
   Impl& d = *impl_;
-  if (!d.machine) return usage_error("no program is loaded");
+  if (!d.machine) return d.bad_call("no program is loaded");
+  if (d.machine->module.main < 0) return d.bad_call("the program has no function 'main'");
   d.machine->args = args;
   return d.run(static_cast<uint32_t>(d.machine->module.main), {});
 }
 
-RunResult Vm::call(std::string_view function, std::span<const HostValue> args) {
-  Impl& d = *impl_;
-  if (!d.machine) return usage_error("no program is loaded");
-  int f = d.machine->module.find_function(function);
-  if (f < 0) return usage_error(fmt::format("no function '{}'", function));
-  const Function& fn = d.machine->module.functions[f];
+RunResult Vm::Impl::call(int function, std::span<const HostValue> args) {
+  if (!machine) return bad_call("no program is loaded");
+  if (function < 0 || static_cast<size_t>(function) >= machine->module.functions.size())
+    return bad_call(fmt::format("bad function handle {}", function));
+  const Function& fn = machine->module.functions[function];
   if (fn.arity != args.size())
-    return usage_error(fmt::format("'{}' takes {} argument{}, given {}", function, fn.arity, fn.arity == 1 ? "" : "s",
-                                   args.size()));
-  static_assert(sizeof(HostValue) == sizeof(Value));
-  return d.run(static_cast<uint32_t>(f), std::span<const Value>(reinterpret_cast<const Value*>(args.data()), args.size()));
+    return bad_call(fmt::format("'{}' takes {} argument{}, given {}", fn.name, fn.arity, fn.arity == 1 ? "" : "s",
+                                args.size()));
+  // Imported into a buffer on the C++ stack: no allocation for common arities.
+  constexpr size_t kInline = 16;
+  Value inline_args[kInline];
+  std::unique_ptr<Value[]> many;
+  Value* values = inline_args;
+  if (args.size() > kInline) {
+    many = std::make_unique<Value[]>(args.size());
+    values = many.get();
+  }
+  for (size_t i = 0; i < args.size(); ++i) {
+    Machine::Import verdict = machine->import_value(args[i], values[i]);
+    if (verdict != Machine::Import::Ok) {
+      char why[200];
+      return bad_call(fmt::format("argument {} of '{}': {}", i + 1, fn.name, machine->describe_refused(why, args[i], verdict)));
+    }
+  }
+  return run(static_cast<uint32_t>(function), std::span<const Value>(values, args.size()));
 }
 
-void Vm::register_function(std::string name, uint32_t arity, HostFunction fn) {
-  impl_->host_functions[std::move(name)] = {arity, std::move(fn)};
+RunResult Vm::call(std::string_view function, std::span<const HostValue> args) {
+  if (!impl_) return run_main();  // the moved-from answer
+  Impl& d = *impl_;
+  if (!d.machine) return d.bad_call("no program is loaded");
+  int f = Machine::lookup(d.machine->function_index, function);
+  if (f < 0) return d.bad_call(fmt::format("no function '{}'", function));
+  return d.call(f, args);
 }
 
-void Vm::set_step_budget(uint64_t max_steps) { impl_->max_steps = max_steps; }
+RunResult Vm::call(int function, std::span<const HostValue> args) {
+  if (!impl_) return run_main();
+  return impl_->call(function, args);
+}
+
+int Vm::find(std::string_view function) const {
+  if (!impl_ || !impl_->machine) return -1;
+  return Machine::lookup(impl_->machine->function_index, function);
+}
+
+int Vm::arity(int function) const {
+  if (!impl_ || !impl_->machine || function < 0 ||
+      static_cast<size_t>(function) >= impl_->machine->module.functions.size())
+    return -1;
+  return static_cast<int>(impl_->machine->module.functions[function].arity);
+}
+
+Status Vm::global(std::string_view name, HostValue& out) const {
+  if (!impl_) return Status::BadArgument;
+  Impl& d = *impl_;
+  if (!d.machine) return d.no_program();
+  int g = Machine::lookup(d.machine->global_index, name);
+  if (g < 0) return d.fail(Status::BadArgument, "no global '{}'", name);
+  out = d.machine->export_value(d.machine->globals[g]);
+  return Status::Ok;
+}
+
+Status Vm::set_global(std::string_view name, const HostValue& v) {
+  if (!impl_) return Status::BadArgument;
+  Impl& d = *impl_;
+  if (!d.machine) return d.no_program();
+  int g = Machine::lookup(d.machine->global_index, name);
+  if (g < 0) return d.fail(Status::BadArgument, "no global '{}'", name);
+  Value value;
+  if (Status s = d.import(v, value, "set_global"); s != Status::Ok) return s;
+  d.machine->globals[g] = value;
+  return Status::Ok;
+}
+
+Status Vm::make_string(std::string_view bytes, HostValue& out) {
+  if (!impl_) return Status::BadArgument;
+  Impl& d = *impl_;
+  if (!d.machine) return d.no_program();
+  StrPool s = d.machine->strings();
+  uint32_t first = bytes.size() > UINT32_MAX ? Pool::kNoBlock : s.alloc(static_cast<uint32_t>(bytes.size()));
+  if (first == Pool::kNoBlock)
+    return d.fail(Status::NoMemory, "out of memory: pool 'str' capacity ({} blocks of {} bytes) is exhausted",
+                  s.pool().capacity(), s.bytes_per_block());
+  StrPool::Writer w(s, first);
+  w.put(bytes);
+  out = d.machine->export_value(s.value(first));
+  return Status::Ok;
+}
+
+Status Vm::make_cons(const HostValue& car, const HostValue& cdr, HostValue& out) {
+  if (!impl_) return Status::BadArgument;
+  Impl& d = *impl_;
+  if (!d.machine) return d.no_program();
+  Value a, b;
+  if (Status s = d.import(car, a, "make_cons car"); s != Status::Ok) return s;
+  if (Status s = d.import(cdr, b, "make_cons cdr"); s != Status::Ok) return s;
+  Pool& cons = (*d.machine->pools)[kConsPool];
+  uint32_t blk = cons.alloc();
+  if (blk == Pool::kNoBlock)
+    return d.fail(Status::NoMemory, "out of memory: pool 'cons' capacity ({} blocks) is exhausted", cons.capacity());
+  Value* cell = reinterpret_cast<Value*>(cons.block(blk));
+  cell[0] = a;
+  cell[1] = b;
+  out = d.machine->export_value(Value::ref(Tag::Cons, kConsPool, blk, cons.generation(blk)));
+  return Status::Ok;
+}
+
+Status Vm::make_record(std::string_view pool, HostValue& out) {
+  if (!impl_) return Status::BadArgument;
+  Impl& d = *impl_;
+  if (!d.machine) return d.no_program();
+  int id = d.machine->pools->find(pool);
+  if (id < 0) return d.fail(Status::BadArgument, "no pool '{}'", pool);
+  if (id <= kFramePool)
+    return d.fail(Status::BadArgument, "pool '{}' is not a record pool{}", pool,
+                  id == kConsPool ? " (make conses with make_cons)" : "");
+  Pool& p = (*d.machine->pools)[static_cast<uint16_t>(id)];
+  uint32_t blk = p.alloc();
+  if (blk == Pool::kNoBlock)
+    return d.fail(Status::NoMemory, "out of memory: pool '{}' capacity ({} blocks) is exhausted", pool, p.capacity());
+  std::memset(static_cast<void*>(p.block(blk)), 0, p.stride());  // every slot nil
+  out = d.machine->export_value(Value::ref(Tag::Rec, static_cast<uint16_t>(id), blk, p.generation(blk)));
+  return Status::Ok;
+}
+
+Status Vm::read_string(const HostValue& s, std::span<char> buf, size_t& length) const {
+  if (!impl_) return Status::BadArgument;
+  Impl& d = *impl_;
+  if (!d.machine) return d.no_program();
+  Value v;
+  if (Status st = d.import_ref(s, v, "read_string", true, false); st != Status::Ok) return st;
+  StrPool strings = d.machine->strings();
+  length = strings.length(v.block);
+  size_t at = 0;
+  strings.for_each_chunk(v.block, [&](std::string_view c) {
+    size_t n = std::min(c.size(), buf.size() - std::min(buf.size(), at));
+    if (n != 0) std::memcpy(buf.data() + at, c.data(), n);
+    at += c.size();
+  });
+  if (buf.size() < length)
+    return d.fail(Status::NoMemory, "read_string: the buffer holds {} bytes, the string has {}", buf.size(), length);
+  return Status::Ok;
+}
+
+Status Vm::get(const HostValue& ref, uint32_t slot, HostValue& out) const {
+  if (!impl_) return Status::BadArgument;
+  Impl& d = *impl_;
+  if (!d.machine) return d.no_program();
+  Value v;
+  if (Status s = d.import_ref(ref, v, "get", false, true); s != Status::Ok) return s;
+  uint32_t slots = d.machine->slots[v.pool];
+  if (slot >= slots)
+    return d.fail(Status::BadArgument, "get: slot {} of {}#{} is out of range (it has {})", slot,
+                  (*d.machine->pools)[v.pool].name(), v.block, slots);
+  out = d.machine->export_value(reinterpret_cast<const Value*>((*d.machine->pools)[v.pool].block(v.block))[slot]);
+  return Status::Ok;
+}
+
+Status Vm::set(const HostValue& ref, uint32_t slot, const HostValue& value) {
+  if (!impl_) return Status::BadArgument;
+  Impl& d = *impl_;
+  if (!d.machine) return d.no_program();
+  Value v, x;
+  if (Status s = d.import_ref(ref, v, "set", false, true); s != Status::Ok) return s;
+  if (Status s = d.import(value, x, "set value"); s != Status::Ok) return s;
+  uint32_t slots = d.machine->slots[v.pool];
+  if (slot >= slots)
+    return d.fail(Status::BadArgument, "set: slot {} of {}#{} is out of range (it has {})", slot,
+                  (*d.machine->pools)[v.pool].name(), v.block, slots);
+  reinterpret_cast<Value*>((*d.machine->pools)[v.pool].block(v.block))[slot] = x;
+  return Status::Ok;
+}
+
+Status Vm::release(const HostValue& ref) {
+  if (!impl_) return Status::BadArgument;
+  Impl& d = *impl_;
+  if (!d.machine) return d.no_program();
+  if (ref.is_nil()) return Status::Ok;
+  Value v;
+  Machine::Import verdict = d.machine->import_value(ref, v);
+  if (verdict == Machine::Import::Stale)
+    return d.fail(Status::BadArgument, "double free: {}#{} was already freed", (*d.machine->pools)[v.pool].name(), v.block);
+  if (Status s = d.import_ref(ref, v, "release", true, true); s != Status::Ok) return s;
+  Pool& p = (*d.machine->pools)[v.pool];
+  if (p.is_constant(v.block)) return d.fail(Status::BadArgument, "release: a constant string cannot be freed");
+  if (v.tag == Tag::Str) d.machine->strings().release(v.block);
+  else p.release(v.block);
+  return Status::Ok;
+}
+
+bool Vm::is_live(const HostValue& v) const {
+  if (!impl_ || !impl_->machine) return !v.is_ref();
+  Value out;
+  return impl_->machine->import_value(v, out) == Machine::Import::Ok;
+}
+
+uint64_t Vm::mark() {
+  if (!impl_ || !impl_->machine) return 0;
+  return impl_->machine->pools->mark();
+}
+
+Status Vm::release_since(uint64_t mark) {
+  if (!impl_) return Status::BadArgument;
+  Impl& d = *impl_;
+  if (!d.machine) return d.no_program();
+  uint32_t now = (*d.machine->pools)[kConsPool].epoch();
+  if (mark == 0 || mark > now) return d.fail(Status::BadArgument, "release_since: {} is not a mark of this VM", mark);
+  d.machine->pools->release_born_since(static_cast<uint32_t>(mark));
+  return Status::Ok;
+}
+
+Status Vm::register_function(std::string name, uint32_t arity, HostFunction fn) {
+  if (!impl_) return Status::BadArgument;
+  Impl& d = *impl_;
+  if (d.runs_in_progress != 0)
+    return d.fail(Status::BadArgument, "register_function '{}': a run is in progress", name);
+  if (d.machine) {
+    for (const Extern& e : d.machine->module.externs)
+      if (e.name == name && e.arity != arity)
+        return d.fail(Status::BadArgument, "register_function '{}': the loaded program's extern takes {} argument{}",
+                      name, e.arity, e.arity == 1 ? "" : "s");
+  }
+  // The loaded machine points at the map's entry: assign in place.
+  auto& entry = d.host_functions[std::move(name)];
+  entry.first = arity;
+  entry.second = std::move(fn);
+  return Status::Ok;
+}
+
+void Vm::set_step_budget(uint64_t max_steps) {
+  if (impl_) impl_->max_steps = max_steps;
+}
 
 void Vm::interrupt() {
-  if (impl_->machine) impl_->machine->interrupted.store(true, std::memory_order_relaxed);
+  if (impl_) impl_->interrupted.store(true, std::memory_order_relaxed);
 }
 
 std::string Vm::text(const HostValue& v) const {
-  return impl_->machine ? impl_->machine->text_of(to_value(v)) : std::string();
+  if (!impl_ || !impl_->machine) return std::string();
+  Value value;
+  if (impl_->machine->import_value(v, value) != Machine::Import::Ok) return std::string();
+  return impl_->machine->text_of(value);
 }
 
 size_t Vm::memory_needed() const {
-  if (!impl_->machine) return 0;
+  if (!impl_ || !impl_->machine) return 0;
   return stack_bytes(impl_->machine->stack_size) + impl_->machine->pools->reserved_bytes() + 128;
+}
+
+size_t Vm::pool_count() const { return impl_ && impl_->machine ? impl_->machine->pools->size() : 0; }
+
+Status Vm::pool_info(size_t index, PoolInfo& out) const {
+  if (!impl_) return Status::BadArgument;
+  Impl& d = *impl_;
+  if (!d.machine) return d.no_program();
+  const PoolSet& ps = *d.machine->pools;
+  if (index >= ps.size()) return d.fail(Status::BadArgument, "no pool {} (the program has {})", index, ps.size());
+  const Pool& p = ps[static_cast<uint16_t>(index)];
+  const PoolStats& s = p.stats();
+  out = PoolInfo{p.name(), s.block_bytes, s.capacity, s.in_use, s.peak, s.allocations, s.frees,
+                 s.failed, s.reserved_bytes, s.constants};
+  return Status::Ok;
+}
+
+void Vm::reset_peaks() {
+  if (!impl_ || !impl_->machine) return;
+  PoolSet& ps = *impl_->machine->pools;
+  for (uint16_t i = 0; i < ps.size(); ++i) ps[i].reset_peak();
 }
 
 std::vector<PoolStatistics> Vm::pool_statistics() const {
   std::vector<PoolStatistics> out;
-  if (!impl_->machine) return out;
-  const PoolSet& ps = *impl_->machine->pools;
-  for (uint16_t i = 0; i < ps.size(); ++i) {
-    const PoolStats& s = ps[i].stats();
-    out.push_back({ps[i].name(), s.block_bytes, s.capacity, s.in_use, s.peak, s.allocations, s.frees,
-                   s.failed, s.reserved_bytes, s.constants});
+  for (size_t i = 0; i < pool_count(); ++i) {
+    PoolInfo p;
+    pool_info(i, p);
+    out.push_back({std::string(p.name), p.block_bytes, p.capacity, p.in_use, p.peak, p.allocations, p.frees,
+                   p.failed, p.reserved_bytes, p.constants});
   }
   return out;
 }
 
 std::vector<BlockState> Vm::block_states(size_t pool) const {
   std::vector<BlockState> out;
-  if (!impl_->machine || pool >= impl_->machine->pools->size()) return out;
+  if (!impl_ || !impl_->machine || pool >= impl_->machine->pools->size()) return out;
   const Pool& p = (*impl_->machine->pools)[static_cast<uint16_t>(pool)];
   out.resize(p.capacity(), BlockState::Free);
   for (uint32_t b = 0; b < p.capacity(); ++b) {
@@ -283,17 +616,23 @@ std::vector<BlockState> Vm::block_states(size_t pool) const {
   return out;
 }
 
-std::string Vm::source_name() const { return impl_->machine ? impl_->machine->module.source_name : std::string(); }
+std::string Vm::source_name() const {
+  return impl_ && impl_->machine ? impl_->machine->module.source_name : std::string();
+}
 
 void Vm::reset() {
+  if (!impl_ || !impl_->machine) return;
   Impl& d = *impl_;
-  if (!d.machine) return;
+  if (d.runs_in_progress != 0) {
+    d.fail(Status::BadArgument, "reset: a run is in progress");
+    return;
+  }
   Machine& m = *d.machine;
-  m.pools->clear();
+  // Constants (string literals) stay where they are: they are immutable and
+  // live as long as the program, so a reference to one stays good.
+  m.pools->free_all();
   std::fill(m.globals.begin(), m.globals.end(), Value::nil());
   m.steps = 0;
-  std::string why;
-  if (!m.materialize_constants(why)) d.machine.reset();  // cannot happen: it fit at load
 }
 
 }  // namespace poolvm

@@ -46,5 +46,9 @@ check "future version message" "grep -q 'format version 9 is newer than this poo
 "$poolvm" asm hello.pasm -o /nonexistent/dir/x.pbc 2>err; check "unwritable output exits 73" "[[ $? == 73 ]]"
 "$poolvm" asm 2>err; check "missing operand exits 64" "[[ $? == 64 ]]"
 "$poolvm" run hello.pasm -x --pool y >out 2>err; check "args after FILE go to the program" "[[ $? == 0 ]] && grep -q Hello out"
+printf '.func f\n push 0\n ret\n.end\n' >lib.pasm
+"$poolvm" check lib.pasm 2>err; check "a library (no main) checks" "[[ $? == 0 ]]"
+"$poolvm" run lib.pasm 2>err; rc=$?
+check "running a library exits 65, naming main" "[[ $rc == 65 ]] && grep -q \"lib.pasm: error: no function 'main'\" err"
 [[ $fail == 0 ]] && echo "bytecode commands ok"
 exit $fail

@@ -145,7 +145,7 @@ TEST_CASE("every statistic after each kind of operation") {
   p.note_failure();
   CHECK(s.failed == 2);
   p.release(b);
-  p.clear();
+  p.free_all();
   CHECK((s.in_use == 0 && s.peak == 0 && s.allocations == 0 && s.frees == 0 && s.failed == 0));
   CHECK(s.capacity == 2);
   CHECK(s.reserved_bytes == Pool::bytes_needed(2, 48));
@@ -172,4 +172,79 @@ TEST_CASE("a 1,000,000-block pool is created without touching it, then used in f
   for (int i = 0; i < 1000000; ++i) again.insert(p.alloc());
   CHECK(again.size() == 1000000);
   CHECK(p.stats().peak == 1000000);
+}
+
+TEST_CASE("free_all: generations continue, so no reference from before matches again") {
+  PoolSet set({{"cons", PoolKind::Cons, 2, 4}, {"str", PoolKind::Str, 32, 2}, {"frame", PoolKind::Frame, 4, 2}});
+  Pool& p = set[kConsPool];
+  uint32_t a = p.alloc(), b = p.alloc();
+  uint32_t ga = p.generation(a), gb = p.generation(b);
+  p.release(b);
+  uint32_t gb_freed = p.generation(b);
+  set.free_all();
+  CHECK(p.check(a, ga) == Pool::Check::Stale);
+  CHECK(p.check(b, gb) == Pool::Check::Stale);
+  CHECK(p.generation(b) == gb_freed);  // already free: untouched
+  // Handed out again lowest first, with generations that never repeat.
+  uint32_t a2 = p.alloc(), b2 = p.alloc();
+  CHECK(a2 == a);
+  CHECK(b2 == b);
+  CHECK(p.generation(a2) > ga);
+  CHECK(p.check(a, ga) == Pool::Check::Stale);
+  CHECK(p.stats().in_use == 2);
+  CHECK(p.stats().allocations == 2);
+  CHECK(p.stats().frees == 0);
+  CHECK(p.available() == 2);
+}
+
+TEST_CASE("free_all keeps constants live and counted") {
+  PoolSet set({{"cons", PoolKind::Cons, 2, 4}, {"str", PoolKind::Str, 32, 3}, {"frame", PoolKind::Frame, 4, 2}});
+  Pool& s = set[kStrPool];
+  uint32_t c = s.alloc();
+  s.make_constant(c);
+  uint32_t x = s.alloc();
+  set.free_all();
+  CHECK(s.check(c, Pool::kConstantGen) == Pool::Check::Live);
+  CHECK(!s.is_live(x));
+  CHECK((s.stats().in_use == 1 && s.stats().constants == 1 && s.stats().peak == 1));
+  CHECK(s.available() == 2);
+  CHECK(s.alloc() == x);  // the constant's block is never handed out
+  CHECK(s.alloc() == 2);
+  CHECK(s.alloc() == Pool::kNoBlock);
+}
+
+TEST_CASE("free_all retires a block whose generation reaches the retired value") {
+  PoolSet set({{"cons", PoolKind::Cons, 2, 2}, {"str", PoolKind::Str, 32, 1}, {"frame", PoolKind::Frame, 4, 1}});
+  Pool& p = set[kConsPool];
+  uint32_t a = p.alloc();
+  p.set_generation_for_test(a, Pool::kRetiredGen - 1);
+  set.free_all();
+  CHECK(p.stats().retired == 1);
+  CHECK(p.available() == 1);
+  CHECK(p.alloc() == 1);
+  CHECK(p.alloc() == Pool::kNoBlock);
+}
+
+TEST_CASE("mark and release_born_since free exactly what was allocated after the mark") {
+  PoolSet set({{"cons", PoolKind::Cons, 2, 8}, {"str", PoolKind::Str, 32, 4}, {"frame", PoolKind::Frame, 4, 4}});
+  Pool& cons = set[kConsPool];
+  Pool& frame = set[kFramePool];
+  uint32_t old1 = cons.alloc(), old2 = cons.alloc();
+  uint32_t m = set.mark();
+  uint32_t new1 = cons.alloc();
+  cons.release(old2);
+  uint32_t reused = cons.alloc();  // the old block, born again after the mark
+  CHECK(reused == old2);
+  uint32_t fr = frame.alloc();
+  uint32_t inner = set.mark();
+  uint32_t new2 = cons.alloc();
+  set.release_born_since(inner);
+  CHECK(!cons.is_live(new2));
+  CHECK(cons.is_live(new1));
+  set.release_born_since(m);
+  CHECK(cons.is_live(old1));
+  CHECK(!cons.is_live(new1));
+  CHECK(!cons.is_live(reused));
+  CHECK(frame.is_live(fr));  // frames belong to runs, never reclaimed
+  CHECK(cons.stats().in_use == 1);
 }

@@ -28,7 +28,7 @@ TEST_CASE("the step budget stops an endless loop") {
   c.max_steps = 100;
   Ran r = run_text(main_of("loop:\n jmp loop"), c);
   CHECK(r.status == 70);
-  CHECK(r.error.find("step limit reached: 100 instructions") != std::string::npos);
+  CHECK(r.error.find("step limit reached: the step budget of 100 instructions") != std::string::npos);
   c.max_steps = 3;
   CHECK(run_text(main_of("push 1\n pop\n push 0\n ret"), c).status == 70);
   c.max_steps = 4;

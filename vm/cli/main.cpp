@@ -233,6 +233,11 @@ int main(int argc, char** argv) {
 
   poolvm::Vm vm(config);
   if (int status = load(vm, file); status != 0) return status;
+  // A library loads without `main` (spec §10); only running needs one.
+  if (vm.find("main") < 0) {
+    fmt::print(stderr, "{}: error: no function 'main'\n", file);
+    return poolvm::kExitInvalidProgram;
+  }
 
   poolvm::RunResult result = vm.run_main(program_args);
   std::fflush(stdout);

@@ -1,9 +1,24 @@
-// poolvm/poolvm.h — the public embedding API: create a VM from a
-// configuration, load a program, run it, read its pool statistics.
+// poolvm/poolvm.h — the public C++ embedding API: create a VM from a
+// configuration, load a program, call its functions through handles, make
+// and read its data from the host, read its pool statistics.
+// <poolvm/capi.h> is the same API for C; both are one implementation.
 //
 // Error handling: nothing here throws except std::bad_alloc when the system
 // heap is exhausted outside a run. Loading returns false with diagnostics;
-// running returns a RunResult that carries a structured RuntimeError.
+// running returns a RunResult that carries a structured RuntimeError; every
+// other fallible call returns a Status and describes a failure in
+// Vm::last_error() (a fixed buffer: failing does not allocate either).
+//
+// Ownership and lifetimes (docs/embedding.md has the whole story):
+// - A HostValue is 16 plain bytes, copied freely. A reference in it (string,
+//   cons, record) names one block of one VM's pools and is checked on every
+//   use: after the block is freed, after reset() and after another load it
+//   is stale; given to another VM it is foreign. Either is an error, never a
+//   read of another block.
+// - Strings, conses and records the host makes or receives are the
+//   program's blocks: free them with release() or let the program do so.
+// - A function handle (find()) is good until the next load.
+// - Only interrupt() may be called from another thread.
 #pragma once
 
 #include <atomic>
@@ -29,10 +44,20 @@ inline constexpr int kExitCantCreate = 73;  // an output file cannot be written 
 
 std::string_view version();
 
-// A value crossing the host boundary: the VM's own 16-byte value, bit for
-// bit, so passing arguments and results copies no memory of the pools.
-// Strings, conses and records are references: read them through HostCall
-// (during a host function) or Vm::text (after a run).
+// What a fallible call returned (the C API's pvm_status, value for value).
+enum class Status : uint8_t {
+  Ok = 0,
+  Yielded,       // the main run executed `yield` (spec §11)
+  Suspended,     // a suspending step budget ran out (spec §11)
+  RuntimeError,  // RunResult::error describes it; the run is over
+  LoadError,     // diagnostics() describe it
+  BadArgument,   // stale, foreign or wrongly typed value, unknown name, wrong arity, wrong state
+  NoMemory,      // a pool is exhausted, or a buffer is too small
+};
+
+// A value crossing the host boundary: 16 bytes, the VM's own value plus, in
+// a reference, the identity of the VM (and load) that made it. Strings,
+// conses and records are references: read them through the Vm.
 class HostValue {
  public:
   enum class Type : uint8_t { Nil, Bool, Int, Float, String, Cons, Record };
@@ -42,6 +67,7 @@ class HostValue {
   static HostValue integer(int64_t i);
   static HostValue real(double d);
 
+  bool is_ref() const { return type() >= Type::String && type() <= Type::Record; }
   Type type() const { return static_cast<Type>(bits_[0]); }
   bool is_nil() const { return type() == Type::Nil; }
   bool as_bool() const;      // false unless a Bool
@@ -56,34 +82,39 @@ class HostValue {
 static_assert(sizeof(HostValue) == 16);
 
 class HostCall;
+class Vm;
 // A host function for a `.extern`: receives the arguments, returns the result.
 // To fail with a runtime error, call HostCall::fail and return anything.
 using HostFunction = std::function<HostValue(HostCall&)>;
 
+// What a host function is given. Everything the Vm offers (making and reading
+// data, calling back into the program) is reachable through vm().
 class HostCall {
  public:
   std::span<const HostValue> args() const { return args_; }
-  // The bytes of a string argument (empty for other types or freed strings).
+  Vm& vm() const { return *vm_; }
+  // The bytes of a string argument (empty for other types or stale strings).
   std::string text(const HostValue& v) const;
   // A new string in the `str` pool (the program frees it); nil and a failure
   // when the pool is exhausted.
   HostValue make_string(std::string_view bytes);
-  // A new cons cell; nil and a failure when `cons` is exhausted.
+  // A new cons cell; nil and a failure when `cons` is exhausted or an
+  // argument is stale or foreign.
   HostValue make_cons(const HostValue& car, const HostValue& cdr);
   // Ends the call with a runtime error ("host error: MESSAGE") that carries
-  // the backtrace of the program.
-  void fail(std::string message);
+  // the backtrace of the program. The first failure is the one reported.
+  void fail(std::string_view message);
   bool failed() const { return failed_; }
   std::string_view function() const { return function_; }
 
  private:
   friend struct HostCallAccess;
   HostCall() = default;
-  void* machine_ = nullptr;
+  Vm* vm_ = nullptr;
   std::span<const HostValue> args_;
   std::string_view function_;
   bool failed_ = false;
-  std::string message_;
+  char message_[240] = {};  // a failure's message; fixed, so failing does not allocate
 };
 
 // What --trace is built on: a host sees every allocation and free, every call
@@ -176,6 +207,9 @@ struct RuntimeError {
 };
 
 struct RunResult {
+  // Ok (returned or halted), RuntimeError, or BadArgument (no such
+  // function, wrong arity, a stale or foreign argument: nothing ran).
+  Status status = Status::Ok;
   // Exit status as the CLI reports it: main's int result mod 256, halt's
   // code, 0 for a non-int result, 70 after a runtime error.
   int exit_status = 0;
@@ -198,6 +232,21 @@ struct PoolStatistics {
   uint32_t constants = 0;
 };
 
+// The same figures without allocating: the name points into the VM and is
+// good until the next load.
+struct PoolInfo {
+  std::string_view name;
+  uint32_t block_bytes = 0;
+  uint32_t capacity = 0;
+  uint32_t in_use = 0;
+  uint32_t peak = 0;
+  uint64_t allocations = 0;
+  uint64_t frees = 0;
+  uint64_t failed = 0;
+  uint64_t reserved_bytes = 0;
+  uint32_t constants = 0;
+};
+
 class Vm {
  public:
   explicit Vm(Config config = {});
@@ -207,7 +256,7 @@ class Vm {
 
   // Loads a program — .pasm text or .pbc bytes, told apart by content —
   // verifies it and reserves its pools. false: see diagnostics() /
-  // diagnostics_text().
+  // diagnostics_text(). A library needs no `main`.
   bool load_source(std::string_view program, std::string_view file_name);
   const std::vector<LoadDiagnostic>& diagnostics() const;
   // Diagnostics rendered like a compiler (file:line:col, quoted line, caret).
@@ -215,23 +264,74 @@ class Vm {
 
   // Registers a host function for the program's `.extern NAME ARITY`. Do it
   // before load_source: loading fails, naming the extern, when a declared
-  // extern has no host function or a different arity.
-  void register_function(std::string name, uint32_t arity, HostFunction fn);
+  // extern has no host function or a different arity. Replacing a function
+  // of the loaded program takes effect at once (same arity only); during a
+  // run, registering is refused (BadArgument).
+  Status register_function(std::string name, uint32_t arity, HostFunction fn);
 
   // Runs `main` with program arguments (for argc/argv).
   RunResult run_main(const std::vector<std::string>& args = {});
   // Runs any function by name with arguments (arity must match).
   RunResult call(std::string_view function, std::span<const HostValue> args = {});
 
+  // Function handles: find() once, call through the handle in O(1). A
+  // handle is good until the next load_source.
+  int find(std::string_view function) const;  // handle >= 0, or -1
+  int arity(int function) const;              // -1 for a bad handle
+  RunResult call(int function, std::span<const HostValue> args = {});
+
+  // Globals by name: BadArgument for an unknown name or (set) a stale or
+  // foreign value.
+  Status global(std::string_view name, HostValue& out) const;
+  Status set_global(std::string_view name, const HostValue& v);
+
+  // Data from the host side, inside or outside host functions. Every
+  // reference passed in is checked (stale, foreign, wrong type: BadArgument);
+  // an exhausted pool is NoMemory (and counts as a failed allocation).
+  Status make_string(std::string_view bytes, HostValue& out);
+  Status make_cons(const HostValue& car, const HostValue& cdr, HostValue& out);
+  Status make_record(std::string_view pool, HostValue& out);  // every slot nil
+  // Copies min(buf.size(), length) bytes of string s into buf and sets
+  // `length` to the whole length; NoMemory when buf was too small.
+  Status read_string(const HostValue& s, std::span<char> buf, size_t& length) const;
+  // Slot `slot` of a cons (0 car, 1 cdr) or record.
+  Status get(const HostValue& ref, uint32_t slot, HostValue& out) const;
+  Status set(const HostValue& ref, uint32_t slot, const HostValue& v);
+  // pool_free: nil is a no-op; a stale reference is BadArgument ("double
+  // free"), as is a constant string.
+  Status release(const HostValue& ref);
+  // True for non-references and live references of this VM.
+  bool is_live(const HostValue& v) const;
+
+  // Reclaiming what a call left behind (e.g. one that failed or was
+  // interrupted) without a reset: mark() before the call, then
+  // release_since(mark) frees every block of every pool but `frame` that was
+  // allocated after the mark and is still live. Globals are kept, so a
+  // global still holding such a block then holds a stale reference.
+  uint64_t mark();
+  Status release_since(uint64_t mark);
+
   // Instruction budget for the following runs (0: none); overrides Config.
   void set_step_budget(uint64_t max_steps);
-  // Asks the running program to stop with a runtime error "interrupted".
-  // Safe from any thread and from host functions; noticed at the next call
-  // or backward jump. Cleared when the next run starts.
+  // Asks the program to stop with a runtime error "interrupted". Safe from
+  // any thread and from host functions. Never lost: it stops the run in
+  // progress at its next call or backward jump, or else the next run that
+  // starts; exactly one run (nested runs from host functions included)
+  // consumes it.
   void interrupt();
 
   // The bytes of a string value (e.g. a result), "" if not a live string.
   std::string text(const HostValue& v) const;
+
+  // The message of the last call that did not return Ok (a bad argument,
+  // an exhausted pool), "" if none. Good until the next failing call.
+  std::string_view last_error() const;
+
+  // Pool statistics without allocating: pool_count() pools, index as in
+  // pool_statistics(). reset_peaks() sets every peak to the current use.
+  size_t pool_count() const;
+  Status pool_info(size_t index, PoolInfo& out) const;
+  void reset_peaks();
 
   std::vector<PoolStatistics> pool_statistics() const;
   // State of every block of pool `pool` (index as in pool_statistics()).
@@ -242,8 +342,9 @@ class Vm {
   // size of Config::memory that would hold them (0 when nothing is loaded).
   size_t memory_needed() const;
 
-  // Empties every pool, resets globals and rematerializes constants, so the
-  // loaded program can run again from a clean state.
+  // Frees every block but the string constants, sets globals back to nil,
+  // zeroes the statistics: the loaded program can run again from a clean
+  // state. Generations continue, so every reference taken before is stale.
   void reset();
 
   void flush_output();
