@@ -11,7 +11,7 @@
 
 namespace poolvm {
 
-std::string_view version() { return "0.1.0"; }
+std::string_view version() { return POOLVM_VERSION; }
 
 std::string RuntimeError::text() const {
   std::string s = fmt::format("error: {}\n", message);
@@ -519,7 +519,7 @@ bool Vm::is_live(const HostValue& v) const {
   return impl_->machine->import_value(v, out) == Machine::Import::Ok;
 }
 
-uint64_t Vm::mark() {
+uint64_t Vm::mark() const {
   if (!impl_ || !impl_->machine) return 0;
   return impl_->machine->pools->mark();
 }

@@ -5,11 +5,13 @@
 #include <doctest/doctest.h>
 
 #include <atomic>
+#include <cstring>
 #include <cstdlib>
 #include <new>
 #include <string>
 #include <vector>
 
+#include "poolvm/capi.h"
 #include "poolvm/poolvm.h"
 
 namespace {
@@ -151,4 +153,163 @@ again:
   counting = false;
   CHECK(allocations.load() >= 1);
   delete probe;
+}
+
+TEST_CASE("the host API over host memory allocates nothing: handles, host-made data, string reads, globals, "
+          "statistics, reclaim, reset, and the C API") {
+  const std::string program = R"(
+.pool point slots=2 blocks=16
+.global last
+.extern shout 1
+.func label n
+    push "n="
+    load n
+    tostr
+    concat
+    call shout
+    ret
+.end
+.func length xs
+.local n
+    push 0
+    store n
+loop:
+    load xs
+    jz done
+    load n
+    push 1
+    add
+    store n
+    load xs
+    cdr
+    store xs
+    jmp loop
+done:
+    load xs
+    gstore last
+    load n
+    ret
+.end
+.func litter k
+loop:
+    load k
+    push nil
+    cons
+    pop
+    load k
+    push 1
+    sub
+    dup
+    store k
+    jnz loop
+    push nil
+    ret
+.end
+)";
+  std::vector<std::byte> memory(4 << 20);
+  poolvm::Config config;
+  config.memory = memory;
+  config.pools = {{"cons", 1024}, {"str", 256}, {"frame", 64}};
+  config.stack_values = 1024;
+  config.output = [](std::string_view) {};
+  poolvm::Vm vm(config);
+  // A host function that reads its string argument into a buffer of its own
+  // and answers with a new string.
+  vm.register_function("shout", 1, [](poolvm::HostCall& call) {
+    char buf[64];
+    size_t len = 0;
+    if (call.vm().read_string(call.args()[0], buf, len) != poolvm::Status::Ok) call.fail("not a short string");
+    for (size_t i = 0; i < len; ++i) buf[i] = static_cast<char>(buf[i] >= 'a' && buf[i] <= 'z' ? buf[i] - 32 : buf[i]);
+    call.vm().release(call.args()[0]);
+    return call.make_string(std::string_view(buf, len));
+  });
+  REQUIRE_MESSAGE(vm.load_source(program, "host.pasm"), vm.diagnostics_text());
+
+  allocations = 0;
+  counting = true;
+  int label = vm.find("label");
+  int length = vm.find("length");
+  int litter = vm.find("litter");
+  bool all_ok = label >= 0 && vm.arity(length) == 1;
+  char buf[64];
+  size_t len = 0;
+  for (int tick = 0; tick < 100; ++tick) {
+    poolvm::HostValue n = poolvm::HostValue::integer(tick);
+    poolvm::RunResult r = vm.call(label, std::span(&n, 1));
+    all_ok &= r.ok() && vm.read_string(r.value, buf, len) == poolvm::Status::Ok && len >= 3 && buf[0] == 'N';
+    all_ok &= vm.release(r.value) == poolvm::Status::Ok;
+
+    poolvm::HostValue list, s, rec, got;
+    all_ok &= vm.make_string("host", s) == poolvm::Status::Ok;
+    all_ok &= vm.make_cons(s, poolvm::HostValue(), list) == poolvm::Status::Ok;
+    all_ok &= vm.make_cons(poolvm::HostValue::real(1.5), list, list) == poolvm::Status::Ok;
+    r = vm.call(length, std::span(&list, 1));
+    all_ok &= r.ok() && r.value.as_int() == 2;
+    all_ok &= vm.make_record("point", rec) == poolvm::Status::Ok;
+    all_ok &= vm.set(rec, 0, list) == poolvm::Status::Ok && vm.get(rec, 0, got) == poolvm::Status::Ok;
+    all_ok &= vm.get(got, 0, got) == poolvm::Status::Ok && got.as_float() == 1.5;
+    all_ok &= vm.set_global("last", rec) == poolvm::Status::Ok && vm.global("last", got) == poolvm::Status::Ok;
+    all_ok &= vm.is_live(got) && vm.release(rec) == poolvm::Status::Ok && !vm.is_live(got);
+    all_ok &= vm.release(got) == poolvm::Status::BadArgument;  // misuse fails without allocating too
+
+    uint64_t mark = vm.mark();
+    poolvm::HostValue k = poolvm::HostValue::integer(5);
+    all_ok &= vm.call(litter, std::span(&k, 1)).ok();
+    all_ok &= vm.release_since(mark) == poolvm::Status::Ok;
+
+    poolvm::PoolInfo info;
+    for (size_t i = 0; i < vm.pool_count(); ++i) all_ok &= vm.pool_info(i, info) == poolvm::Status::Ok;
+    vm.reset_peaks();
+    if (tick % 10 == 9) vm.reset();
+  }
+  counting = false;
+  CHECK(all_ok);
+  CHECK(allocations.load() == 0);
+}
+
+TEST_CASE("the C API over host memory allocates nothing once the VM is loaded") {
+  static unsigned char arena[4 << 20];
+  pvm_config config{};
+  config.pools = "cons=256,str=64,frame=32";
+  config.stack_values = 512;
+  config.memory = arena;
+  config.memory_bytes = sizeof arena;
+  config.write = [](void*, const char*, size_t) {};
+  pvm_vm* vm = pvm_new(&config);
+  REQUIRE(vm != nullptr);
+  REQUIRE(pvm_register(vm, "host_add", 2,
+                       [](pvm_vm*, void*, const pvm_value* a, size_t, pvm_value* r) {
+                         *r = pvm_int(pvm_as_int(a[0]) + pvm_as_int(a[1]));
+                         return PVM_OK;
+                       },
+                       nullptr) == PVM_OK);
+  const char* text = ".extern host_add 2\n.func f a b\n load a\n load b\n call host_add\n load a\n cons\n ret\n.end\n";
+  REQUIRE(pvm_load(vm, "c.pasm", text, std::strlen(text)) == PVM_OK);
+
+  allocations = 0;
+  counting = true;
+  int f = pvm_find(vm, "f");
+  bool all_ok = pvm_arity(vm, f) == 2;
+  for (int i = 0; i < 100; ++i) {
+    pvm_value args[2] = {pvm_int(i), pvm_int(1)}, r, car, s;
+    all_ok &= pvm_call(vm, f, args, 2, &r) == PVM_OK;
+    all_ok &= pvm_get(vm, r, 0, &car) == PVM_OK && pvm_as_int(car) == i + 1;
+    all_ok &= pvm_release(vm, r) == PVM_OK && pvm_is_live(vm, r) == 0;
+    all_ok &= pvm_string(vm, "abc", 3, &s) == PVM_OK;
+    char buf[8];
+    size_t len;
+    all_ok &= pvm_read_string(vm, s, buf, sizeof buf, &len) == PVM_OK && len == 3;
+    all_ok &= pvm_release(vm, s) == PVM_OK;
+    all_ok &= pvm_release(vm, s) == PVM_BAD_ARGUMENT;
+    pvm_pool_info info;
+    all_ok &= pvm_pool_stats(vm, 0, &info) == PVM_OK;
+    uint64_t mark = pvm_mark(vm);
+    all_ok &= pvm_cons(vm, pvm_nil(), pvm_nil(), &r) == PVM_OK;
+    all_ok &= pvm_release_since(vm, mark) == PVM_OK;
+    pvm_reset(vm);
+  }
+  counting = false;
+  CHECK(all_ok);
+  CHECK(allocations.load() == 0);
+  pvm_free(vm);
 }

@@ -181,7 +181,8 @@ TEST_CASE("a reference made by one VM is foreign to every other, and to a later 
 TEST_CASE("malformed values from the host are refused, plain values are normalized") {
   Lib lib;
   HostValue bogus = HostValue::integer(5);
-  std::memset(&bogus, 0x2a, 1);  // tag 42: no such type
+  unsigned char tag = 0x2a;  // no such type
+  std::memcpy(static_cast<void*>(&bogus), &tag, 1);
   HostValue out;
   CHECK(lib.vm.set_global("keep", bogus) == Status::BadArgument);
   CHECK(lib.vm.last_error() == "set_global: not a value of this VM (malformed bits)");
@@ -189,10 +190,10 @@ TEST_CASE("malformed values from the host are refused, plain values are normaliz
   HostValue pair = lib.call("make_pair", {HostValue(), HostValue()});
   HostValue forged = pair;
   unsigned char bytes[16];
-  std::memcpy(bytes, &forged, 16);
+  std::memcpy(bytes, static_cast<const void*>(&forged), 16);
   bytes[0] = 6;  // Rec
   bytes[2] = 2;  // pool frame
-  std::memcpy(&forged, bytes, 16);
+  std::memcpy(static_cast<void*>(&forged), bytes, 16);
   CHECK(lib.vm.get(forged, 0, out) == Status::BadArgument);
   CHECK_FALSE(lib.vm.is_live(forged));
 }

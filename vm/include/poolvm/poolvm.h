@@ -308,7 +308,7 @@ class Vm {
   // release_since(mark) frees every block of every pool but `frame` that was
   // allocated after the mark and is still live. Globals are kept, so a
   // global still holding such a block then holds a stale reference.
-  uint64_t mark();
+  uint64_t mark() const;
   Status release_since(uint64_t mark);
 
   // Instruction budget for the following runs (0: none); overrides Config.
