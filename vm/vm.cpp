@@ -266,7 +266,7 @@ std::vector<PoolStatistics> Vm::pool_statistics() const {
   for (uint16_t i = 0; i < ps.size(); ++i) {
     const PoolStats& s = ps[i].stats();
     out.push_back({ps[i].name(), s.block_bytes, s.capacity, s.in_use, s.peak, s.allocations, s.frees,
-                   s.failed, s.reserved_bytes, s.constants});
+                   s.failed, s.reserved_bytes, s.constants, impl_->machine->module.fields_of(i)});
   }
   return out;
 }
