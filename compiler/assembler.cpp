@@ -14,6 +14,7 @@
 #include <span>
 #include <string>
 #include <unordered_map>
+#include <unordered_set>
 
 #include "compiler/lexer.h"
 #include "compiler/suggest.h"
@@ -385,7 +386,7 @@ class Assembler {
   }
 
   void const_directive(const Token& head, Tokens args) {
-    const Token* n = name_arg(head, args, 0, "a name and a literal");
+    const Token* n = name_arg(head, args, 0, "a constant name");
     if (!n) return;
     if (args.size() < 2) {
       error(head, "'.const' needs a name and a literal");
@@ -576,6 +577,8 @@ class Assembler {
   // after a trailing comma means the list was written with blanks.
   bool fields_value(uint32_t id, const Token& value, bool more) {
     PoolConfig& pool = m_.pools[id];
+    // Uses of a pool whose list is bad would only repeat its error.
+    bad_fields_.insert(id);
     if (value.kind != Token::Kind::Word) {
       error(value, fmt::format("'fields=' must be a list of field names, found {}", found(value)));
       return false;
@@ -608,6 +611,7 @@ class Assembler {
       start = comma + 1;
     }
     if (!ok) return false;
+    bad_fields_.erase(id);
     pool.size = static_cast<uint32_t>(names.size());
     if (m_.field_names.size() <= id) m_.field_names.resize(id + 1);
     m_.field_names[id] = std::move(names);
@@ -938,6 +942,7 @@ class Assembler {
       return;
     }
     const uint32_t id = it->second.index;
+    if (bad_fields_.count(id) != 0) return;
     const std::vector<std::string>& fields = m_.fields_of(id);
     auto f = std::find(fields.begin(), fields.end(), field);
     if (f != fields.end()) {
@@ -979,6 +984,7 @@ class Assembler {
   std::unordered_map<std::string, int32_t> constants_;
   std::unordered_map<std::string, Decl> consts_;  // named constants: index into Module::named_constants
   std::vector<ConstUse> const_uses_;
+  std::unordered_set<uint32_t> bad_fields_;  // pools whose fields= was reported
   std::vector<Fixup> fixups_;
 };
 

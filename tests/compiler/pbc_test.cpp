@@ -134,7 +134,7 @@ TEST_CASE("wrong magic, future versions and oversized counts are refused early")
   std::vector<std::byte> future = bytes;
   future[4] = std::byte{7};
   future[5] = std::byte{0};
-  CHECK(first_error(future) == "format version 7 is newer than this poolvm reads (1)");
+  CHECK(first_error(future) == "format version 7 is newer than this poolvm reads (2)");
   // magic, version 1, no flags, empty name, then a pool count of 0xFFFFFFFF in a tiny file.
   std::vector<std::byte> hostile = {std::byte{'P'}, std::byte{'V'}, std::byte{'M'}, std::byte{0x1a},
                                     std::byte{1},   std::byte{0},   std::byte{0},   std::byte{0},
