@@ -5,6 +5,9 @@
 #include <doctest/doctest.h>
 
 #include <fmt/format.h>
+#include <filesystem>
+#include <fstream>
+#include <sstream>
 #include <string>
 #include <vector>
 
@@ -208,4 +211,26 @@ TEST_CASE("every error of a file is reported, names included, in line order") {
                                        "3:18+1: duplicate field 'a' of pool 'p' (slot 0)",
                                        "5:8+2: unknown constant 'AC' (did you mean 'AB'?)",
                                        "7:8+1: unknown pool 'q'"});
+}
+
+TEST_CASE("the fuzzers' seeds (programs/ and tests/compiler/golden/) hold both directives") {
+  // tests/fuzz/run_fuzzers.sh seeds from these folders; without a seed that
+  // uses .const and fields=, mutations would rarely reach their code.
+  const std::filesystem::path src = POOLVM_SOURCE_DIR;
+  bool consts = false, fields = false, field_access = false;
+  for (const auto* dir : {"programs", "tests/compiler/golden"})
+    for (const auto& e : std::filesystem::directory_iterator(src / dir)) {
+      if (e.path().extension() != ".pasm") continue;
+      std::ifstream in(e.path());
+      std::stringstream ss;
+      ss << in.rdbuf();
+      const std::string text = ss.str();
+      consts = consts || text.find("\n.const ") != std::string::npos;
+      fields = fields || text.find(" fields=") != std::string::npos;
+      field_access = field_access || text.find("getf tree.") != std::string::npos ||
+                     text.find("setf node.") != std::string::npos;
+    }
+  CHECK(consts);
+  CHECK(fields);
+  CHECK(field_access);
 }
