@@ -122,7 +122,7 @@ std::string source_name_of(const Module& m, uint32_t pc, const Instr& in) {
     case OperandName::Kind::Field: {
       const auto& fields = m.fields_of(n->index);
       const auto slot = static_cast<uint32_t>(in.a);
-      if (in.a < 0 || slot >= fields.size()) return "";
+      if (in.a < 0 || slot >= fields.size() || n->index >= m.pools.size()) return "";
       return fmt::format("{}.{}", m.pools[n->index].name, fields[slot]);
     }
   }
