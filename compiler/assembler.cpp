@@ -1,8 +1,10 @@
 // compiler/assembler.cpp — owns assemble(): .pasm text to an unverified
-// Module. One pass over the lines builds pools, globals, externs, functions
-// and code; names that may be used before their declaration (functions and
-// every other top-level name) are patched after the last line, labels when
-// their function's `.end` is reached. Stack discipline, `main` and frame fit
+// Module. One pass over the lines builds pools, globals, externs, constants,
+// functions and code; names that may be used before their declaration
+// (functions and every other top-level name, `POOL.FIELD` included) are
+// patched after the last line, labels when their function's `.end` is
+// reached. Named constants are the exception: like a Forth word, a constant
+// is defined before it is used, so its value is known where it is written. Stack discipline, `main` and frame fit
 // are the verifier's business, not this file's.
 #include "compiler/assembler.h"
 
@@ -12,6 +14,7 @@
 #include <span>
 #include <string>
 #include <unordered_map>
+#include <unordered_set>
 
 #include "compiler/lexer.h"
 #include "compiler/suggest.h"
@@ -70,7 +73,7 @@ std::string_view describe(OperandKind k) {
     case OperandKind::Extern: return "a function or extern";
     case OperandKind::RecPool: return "a record pool or cons";
     case OperandKind::AnyPool: return "a pool";
-    case OperandKind::Slot: return "a slot number";
+    case OperandKind::Slot: return "a slot number";  // or an int constant, or POOL.FIELD
   }
   return "an operand";
 }
@@ -79,7 +82,24 @@ std::string found(const Token& t) {
   return t.kind == Token::Kind::String ? std::string("a string") : quote_word(t.text);
 }
 
-constexpr std::string_view kDirectives[] = {".pool", ".global", ".extern", ".func", ".local", ".end"};
+constexpr std::string_view kDirectives[] = {".pool", ".const", ".global", ".extern", ".func", ".local", ".end"};
+
+// Identifiers that read as literals, so they can never name a constant.
+constexpr std::string_view kLiteralWords[] = {"true", "false", "nil", "inf", "nan"};
+bool is_literal_word(std::string_view w) {
+  return std::find(std::begin(kLiteralWords), std::end(kLiteralWords), w) != std::end(kLiteralWords);
+}
+
+std::string_view type_of(const Constant& c) {
+  switch (c.kind) {
+    case Constant::Kind::Nil: return "nil";
+    case Constant::Kind::Bool: return "a bool";
+    case Constant::Kind::Int: return "an int";
+    case Constant::Kind::Float: return "a float";
+    case Constant::Kind::Str: return "a string";
+  }
+  return "a value";
+}
 
 // Key for constant interning: kind byte plus exact payload bits, so that 0.0
 // and -0.0 stay distinct and equal NaNs share one entry.
@@ -110,6 +130,14 @@ struct Fixup {
   OperandKind kind;
   std::string name;
   Where at;
+};
+
+// A constant name not defined when it was read: reported after the last line,
+// as unknown or as defined too late.
+struct ConstUse {
+  std::string name;
+  Where at;
+  bool slot;  // written as a slot number: a field of that name is a good suggestion
 };
 
 struct OpenFunction {
@@ -227,7 +255,7 @@ class Assembler {
     if (d == ".func") return func_directive(head, args);
     if (d == ".end") return end_directive(head, args);
     if (d == ".local") return local_directive(head, args);
-    if (d == ".pool" || d == ".global" || d == ".extern") {
+    if (d == ".pool" || d == ".global" || d == ".extern" || d == ".const") {
       if (fn_) {
         error(head, fmt::format("'{}' inside function '{}'; declare it outside functions", d,
                                 m_.functions[fn_->index].name));
@@ -235,6 +263,7 @@ class Assembler {
       }
       if (d == ".pool") return pool_directive(head, args);
       if (d == ".global") return global_directive(head, args);
+      if (d == ".const") return const_directive(head, args);
       return extern_directive(head, args);
     }
     std::vector<std::string_view> names(std::begin(kDirectives), std::end(kDirectives));
@@ -356,6 +385,62 @@ class Assembler {
     return n.i;
   }
 
+  void const_directive(const Token& head, Tokens args) {
+    const Token* n = name_arg(head, args, 0, "a constant name");
+    if (!n) return;
+    if (args.size() < 2) {
+      error(head, "'.const' needs a name and a literal");
+      return;
+    }
+    if (args.size() > 2) {
+      error(args[2], fmt::format("'.const' takes a name and a literal; unexpected {}", found(args[2])));
+      return;
+    }
+    std::string name(n->text);
+    if (is_literal_word(name)) {
+      error(*n, fmt::format("'{}' is a literal and cannot name a constant", name));
+      return;
+    }
+    auto c = literal(args[1]);
+    if (!c) return;
+    auto [it, fresh] = consts_.emplace(name, Decl{static_cast<uint32_t>(m_.named_constants.size()), line_});
+    if (!fresh) {
+      error(*n, fmt::format("duplicate constant '{}' (first defined on line {})", name, it->second.line));
+      return;
+    }
+    m_.named_constants.push_back(NamedConstant{std::move(name), std::move(*c)});
+  }
+
+  // The named constant an identifier stands for, with its index; nullptr when
+  // it is not (yet) defined: that is reported after the last line.
+  const NamedConstant* constant(const Token& t, bool slot, uint32_t* index = nullptr) {
+    auto it = consts_.find(std::string(t.text));
+    if (it == consts_.end()) {
+      const_uses_.push_back(ConstUse{std::string(t.text), at(t), slot});
+      return nullptr;
+    }
+    if (index) *index = it->second.index;
+    return &m_.named_constants[it->second.index];
+  }
+
+  // An int constant standing for an int operand: its value when it is an
+  // int in [lo, hi], reported otherwise. `what` names the operand.
+  std::optional<int64_t> int_constant(const Token& t, int64_t lo, int64_t hi, std::string_view what,
+                                      bool slot = false, uint32_t* index = nullptr) {
+    const NamedConstant* c = constant(t, slot, index);
+    if (!c) return std::nullopt;
+    if (c->value.kind != Constant::Kind::Int) {
+      error(t, fmt::format("constant '{}' is {}, but {} must be an int {}..{}", t.text, type_of(c->value), what, lo,
+                           hi));
+      return std::nullopt;
+    }
+    if (c->value.i < lo || c->value.i > hi) {
+      error(t, fmt::format("constant '{}' is {}, out of range for {} ({}..{})", t.text, c->value.i, what, lo, hi));
+      return std::nullopt;
+    }
+    return c->value.i;
+  }
+
   void extern_directive(const Token& head, Tokens args) {
     const Token* n = name_arg(head, args, 0, "a name and an arity");
     if (!n) return;
@@ -363,8 +448,11 @@ class Assembler {
       error(head, "'.extern' needs a name and an arity");
       return;
     }
-    auto arity = int_in(args[1], 0, kMaxExternArity);
+    const bool named = args[1].kind == Token::Kind::Word && is_identifier(args[1].text);
+    auto arity = named ? int_constant(args[1], 0, kMaxExternArity, "an extern arity")
+                       : int_in(args[1], 0, kMaxExternArity);
     if (!arity) {
+      if (named) return;
       error(args[1], fmt::format("extern arity must be an int 0..{}, found {}", kMaxExternArity, found(args[1])));
       return;
     }
@@ -415,10 +503,11 @@ class Assembler {
     switch (pool.kind) {
       case PoolKind::Cons: keys = {"blocks"}; break;
       case PoolKind::Str: keys = {"bytes", "blocks"}; break;
-      case PoolKind::Frame:
-      case PoolKind::Record: keys = {"slots", "blocks"}; break;
+      case PoolKind::Frame: keys = {"slots", "blocks"}; break;
+      case PoolKind::Record: keys = {"slots", "fields", "blocks"}; break;
     }
     auto key_list = [&] {
+      if (pool.kind == PoolKind::Record) return std::string("'slots=' or 'fields=', and 'blocks='");
       std::string s;
       for (size_t i = 0; i < keys.size(); ++i)
         s += fmt::format("{}'{}='", i == 0 ? "" : " and ", keys[i]);
@@ -426,6 +515,7 @@ class Assembler {
     };
 
     bool seen_size = false, seen_blocks = false;
+    std::string_view size_key;  // "slots" or "fields", whichever came
     for (size_t i = 1; i < args.size(); i += 3) {
       const Token& key = args[i];
       if (key.kind != Token::Kind::Word || !is_identifier(key.text)) {
@@ -433,7 +523,7 @@ class Assembler {
         return;
       }
       if (std::find(keys.begin(), keys.end(), key.text) == keys.end()) {
-        static const std::vector<std::string_view> all = {"slots", "bytes", "blocks"};
+        static const std::vector<std::string_view> all = {"slots", "fields", "bytes", "blocks"};
         if (std::find(all.begin(), all.end(), key.text) != all.end())
           error(key, fmt::format("pool '{}' does not take '{}=' (it takes {})", name, key.text, key_list()));
         else
@@ -452,14 +542,24 @@ class Assembler {
       bool is_blocks = key.text == "blocks";
       bool& seen = is_blocks ? seen_blocks : seen_size;
       if (seen) {
-        error(key, fmt::format("duplicate key '{}='", key.text));
+        if (!is_blocks && key.text != size_key)
+          error(key, fmt::format("pool '{}' takes 'slots=' or 'fields=', not both", name));
+        else
+          error(key, fmt::format("duplicate key '{}='", key.text));
         return;
       }
       seen = true;
+      if (!is_blocks) size_key = key.text;
+      if (key.text == "fields") {
+        if (!fields_value(id, value, args.size() > i + 3)) return;
+        continue;
+      }
       int64_t lo = is_blocks ? 0 : 1, hi = is_blocks ? kMaxBlocks : kMaxSlots;
-      auto v = int_in(value, lo, hi);
+      const bool named = value.kind == Token::Kind::Word && is_identifier(value.text);
+      auto v = named ? int_constant(value, lo, hi, fmt::format("'{}='", key.text)) : int_in(value, lo, hi);
       if (!v) {
-        error(value, fmt::format("'{}=' must be an int {}..{}, found {}", key.text, lo, hi, found(value)));
+        if (!named)
+          error(value, fmt::format("'{}=' must be an int {}..{}, found {}", key.text, lo, hi, found(value)));
         return;
       }
       if (is_blocks) pool.blocks = static_cast<uint32_t>(*v);
@@ -467,9 +567,55 @@ class Assembler {
     }
     if (pool.kind == PoolKind::Record && (!seen_size || !seen_blocks))
       error(*n, fmt::format("record pool '{}' needs {}", name,
-                            !seen_size && !seen_blocks ? "'slots=' and 'blocks='"
-                            : !seen_size               ? "'slots='"
+                            !seen_size && !seen_blocks ? "'slots=' or 'fields=', and 'blocks='"
+                            : !seen_size               ? "'slots=' or 'fields='"
                                                        : "'blocks='"));
+  }
+
+  // `fields=a,b,c`: one word (commas are not token breaks), split here so
+  // each bad name is pointed at exactly. `more` says tokens follow it, which
+  // after a trailing comma means the list was written with blanks.
+  bool fields_value(uint32_t id, const Token& value, bool more) {
+    PoolConfig& pool = m_.pools[id];
+    // Uses of a pool whose list is bad would only repeat its error.
+    bad_fields_.insert(id);
+    if (value.kind != Token::Kind::Word) {
+      error(value, fmt::format("'fields=' must be a list of field names, found {}", found(value)));
+      return false;
+    }
+    std::vector<std::string> names;
+    std::unordered_map<std::string_view, size_t> seen;
+    std::string_view list = value.text;
+    bool ok = true;
+    for (size_t start = 0; start <= list.size();) {
+      size_t comma = std::min(list.find(',', start), list.size());
+      std::string_view f = list.substr(start, comma - start);
+      Where w{line_, value.column + static_cast<uint32_t>(start), static_cast<uint32_t>(std::max<size_t>(1, f.size()))};
+      if (f.empty()) {
+        error(w, comma == list.size() && more ? "blank in a field list; write the fields as 'fields=a,b,c'"
+                                              : "empty field name in 'fields='");
+        return false;
+      }
+      if (!is_identifier(f)) {
+        error(w, fmt::format("invalid field name {}", quote_word(f)));
+        ok = false;
+      } else if (auto [it, fresh] = seen.emplace(f, names.size()); !fresh) {
+        error(w, fmt::format("duplicate field '{}' of pool '{}' (slot {})", f, pool.name, it->second));
+        ok = false;
+      }
+      names.emplace_back(f);
+      if (names.size() > kMaxSlots) {
+        error(value, fmt::format("too many fields (at most {})", kMaxSlots));
+        return false;
+      }
+      start = comma + 1;
+    }
+    if (!ok) return false;
+    bad_fields_.erase(id);
+    pool.size = static_cast<uint32_t>(names.size());
+    if (m_.field_names.size() <= id) m_.field_names.resize(id + 1);
+    m_.field_names[id] = std::move(names);
+    return true;
   }
 
   void close_function() {
@@ -565,6 +711,36 @@ class Assembler {
     return n.i;
   }
 
+  // A literal operand (`push`, `.const`); nullopt when reported.
+  std::optional<Constant> literal(const Token& t) {
+    const bool word = t.kind == Token::Kind::Word;
+    Constant c;
+    if (t.kind == Token::Kind::String) {
+      c.kind = Constant::Kind::Str;
+      c.s = t.value;
+    } else if (word && (t.text == "true" || t.text == "false")) {
+      c.kind = Constant::Kind::Bool;
+      c.b = t.text == "true";
+    } else if (word && t.text == "nil") {
+      c.kind = Constant::Kind::Nil;
+    } else if (word && (looks_numeric(t.text) || t.text == "inf" || t.text == "-inf" || t.text == "nan" ||
+                        t.text == "-nan")) {
+      Number n;
+      if (number_error(t, parse_number(t.text, n))) return std::nullopt;
+      if (n.is_float) {
+        c.kind = Constant::Kind::Float;
+        c.f = n.f;
+      } else {
+        c.kind = Constant::Kind::Int;
+        c.i = n.i;
+      }
+    } else {
+      expected(OperandKind::Const, t);
+      return std::nullopt;
+    }
+    return c;
+  }
+
   // The operand's value, or nullopt when it was reported or is fixed up later.
   std::optional<int32_t> operand(OperandKind kind, const Token& t, uint32_t pc) {
     bool word = t.kind == Token::Kind::Word;
@@ -572,37 +748,30 @@ class Assembler {
     switch (kind) {
       case OperandKind::None: return std::nullopt;
       case OperandKind::Const: {
-        Constant c;
-        if (t.kind == Token::Kind::String) {
-          c.kind = Constant::Kind::Str;
-          c.s = t.value;
-        } else if (word && (t.text == "true" || t.text == "false")) {
-          c.kind = Constant::Kind::Bool;
-          c.b = t.text == "true";
-        } else if (word && t.text == "nil") {
-          c.kind = Constant::Kind::Nil;
-        } else if (word && (looks_numeric(t.text) || t.text == "inf" || t.text == "-inf" ||
-                            t.text == "nan" || t.text == "-nan")) {
-          Number n;
-          if (number_error(t, parse_number(t.text, n))) return std::nullopt;
-          if (n.is_float) {
-            c.kind = Constant::Kind::Float;
-            c.f = n.f;
-          } else {
-            c.kind = Constant::Kind::Int;
-            c.i = n.i;
-          }
-        } else {
-          expected(kind, t);
-          return std::nullopt;
+        if (ident && !is_literal_word(t.text)) {
+          uint32_t index = 0;
+          const NamedConstant* c = constant(t, false, &index);
+          if (!c) return std::nullopt;
+          m_.operand_names.push_back(OperandName{OperandName::Kind::Constant, pc, index});
+          return intern(c->value);
         }
-        return intern(std::move(c));
+        auto c = literal(t);
+        if (!c) return std::nullopt;
+        return intern(std::move(*c));
       }
       case OperandKind::Local: {
         const Function& f = m_.functions[fn_->index];
         if (ident) {
           auto it = fn_->locals.find(std::string(t.text));
           if (it != fn_->locals.end()) return static_cast<int32_t>(it->second.index);
+          // Constants never stand for a local index: `load N` would read as
+          // the local named N, and locals have names of their own.
+          if (consts_.count(std::string(t.text)) != 0) {
+            error(t, fmt::format("unknown local '{}' in function '{}' ('{}' is a constant; name a local by its "
+                                 "own name or its index)",
+                                 t.text, f.name, t.text));
+            return std::nullopt;
+          }
           std::vector<std::string_view> names(f.local_names.begin(), f.local_names.end());
           error(t, fmt::format("unknown local '{}' in function '{}'{}", t.text, f.name, did_you_mean(t.text, names)));
           return std::nullopt;
@@ -617,12 +786,23 @@ class Assembler {
         return std::nullopt;
       }
       case OperandKind::Slot: {
+        if (ident) {
+          uint32_t index = 0;
+          auto slot = int_constant(t, 0, kMaxSlot, "a slot number", true, &index);
+          if (!slot) return std::nullopt;
+          m_.operand_names.push_back(OperandName{OperandName::Kind::Constant, pc, index});
+          return static_cast<int32_t>(*slot);
+        }
         if (auto slot = int_operand(t)) {
           if (*slot >= 0 && *slot <= kMaxSlot) return static_cast<int32_t>(*slot);
           error(t, fmt::format("slot {} out of range (0..{})", t.text, kMaxSlot));
           return std::nullopt;
         }
-        expected(kind, t);
+        if (word && is_field_ref(t.text)) {  // POOL.FIELD: the pool may be declared further down
+          fixups_.push_back(Fixup{pc, kind, std::string(t.text), at(t)});
+          return std::nullopt;
+        }
+        error(t, fmt::format("expected a slot number, an int constant or POOL.FIELD, found {}", found(t)));
         return std::nullopt;
       }
       case OperandKind::Label:
@@ -642,6 +822,11 @@ class Assembler {
     return std::nullopt;
   }
 
+  static bool is_field_ref(std::string_view w) {
+    size_t dot = w.find('.');
+    return dot != std::string_view::npos && is_identifier(w.substr(0, dot)) && is_identifier(w.substr(dot + 1));
+  }
+
   int32_t intern(Constant c) {
     auto [it, fresh] = constants_.emplace(constant_key(c), static_cast<int32_t>(m_.constants.size()));
     if (fresh) m_.constants.push_back(std::move(c));
@@ -656,6 +841,31 @@ class Assembler {
       close_function();
     }
     for (Fixup& fx : fixups_) resolve(fx);
+    for (const ConstUse& use : const_uses_) report_constant(use);
+    if (!m_.field_names.empty()) m_.field_names.resize(m_.pools.size());
+    // Field operands were named at their fixup, constants as they were read.
+    std::stable_sort(m_.operand_names.begin(), m_.operand_names.end(),
+                     [](const OperandName& a, const OperandName& b) { return a.pc < b.pc; });
+  }
+
+  void report_constant(const ConstUse& use) {
+    auto it = consts_.find(use.name);
+    if (it != consts_.end()) {
+      error(use.at, fmt::format("constant '{}' is used before its definition on line {}", use.name,
+                                it->second.line));
+      return;
+    }
+    std::vector<std::string_view> names = keys_of(consts_);
+    names.insert(names.end(), std::begin(kLiteralWords), std::end(kLiteralWords));
+    std::string hint = did_you_mean(use.name, names);
+    if (hint.empty() && use.slot)  // `getf mass` for `getf body.mass`
+      for (size_t p = 0; p < m_.field_names.size() && hint.empty(); ++p)
+        for (const std::string& f : m_.field_names[p])
+          if (f == use.name) {
+            hint = fmt::format(" (did you mean '{}.{}'?)", m_.pools[p].name, f);
+            break;
+          }
+    error(use.at, fmt::format("unknown constant '{}'{}", use.name, hint));
   }
 
   template <class Map>
@@ -715,8 +925,45 @@ class Assembler {
         in.a = static_cast<int32_t>(id);
         return;
       }
+      case OperandKind::Slot: return resolve_field(fx);
       default: return;
     }
+  }
+
+  // `getf POOL.FIELD`: the field's slot number, and its name kept for dis and traces.
+  void resolve_field(const Fixup& fx) {
+    const size_t dot = fx.name.find('.');
+    const std::string pool_name = fx.name.substr(0, dot), field = fx.name.substr(dot + 1);
+    const Where pool_at{fx.at.line, fx.at.column, static_cast<uint32_t>(pool_name.size())};
+    const Where field_at{fx.at.line, fx.at.column + static_cast<uint32_t>(dot + 1), static_cast<uint32_t>(field.size())};
+    auto it = pools_.find(pool_name);
+    if (it == pools_.end()) {
+      error(pool_at, fmt::format("unknown pool '{}'{}", pool_name, did_you_mean(pool_name, keys_of(pools_))));
+      return;
+    }
+    const uint32_t id = it->second.index;
+    if (bad_fields_.count(id) != 0) return;
+    const std::vector<std::string>& fields = m_.fields_of(id);
+    auto f = std::find(fields.begin(), fields.end(), field);
+    if (f != fields.end()) {
+      m_.code[fx.pc].a = static_cast<int32_t>(f - fields.begin());
+      m_.operand_names.push_back(OperandName{OperandName::Kind::Field, fx.pc, id});
+      return;
+    }
+    if (fields.empty()) {
+      error(pool_at, fmt::format("pool '{}' has no field names (declare them with '.pool {} fields=...')", pool_name,
+                                 pool_name));
+      return;
+    }
+    for (size_t p = 0; p < m_.field_names.size(); ++p) {
+      const auto& other = m_.field_names[p];
+      if (std::find(other.begin(), other.end(), field) != other.end()) {
+        error(field_at, fmt::format("'{}' is a field of pool '{}', not of '{}'", field, m_.pools[p].name, pool_name));
+        return;
+      }
+    }
+    std::vector<std::string_view> names(fields.begin(), fields.end());
+    error(field_at, fmt::format("unknown field '{}' of pool '{}'{}", field, pool_name, did_you_mean(field, names)));
   }
 
   struct Callable {
@@ -735,6 +982,9 @@ class Assembler {
   std::unordered_map<std::string, Decl> pools_, globals_;
   std::unordered_map<std::string, Callable> callables_;
   std::unordered_map<std::string, int32_t> constants_;
+  std::unordered_map<std::string, Decl> consts_;  // named constants: index into Module::named_constants
+  std::vector<ConstUse> const_uses_;
+  std::unordered_set<uint32_t> bad_fields_;  // pools whose fields= was reported
   std::vector<Fixup> fixups_;
 };
 

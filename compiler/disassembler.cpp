@@ -9,6 +9,7 @@
 #include "compiler/disassembler.h"
 
 #include <fmt/format.h>
+#include <fmt/ranges.h>
 
 #include <algorithm>
 #include <cmath>
@@ -110,7 +111,26 @@ std::string label_name(const Module& m, const Function& f, uint32_t target) {
   return name;
 }
 
-std::string operand_text(const Module& m, const Function* f, const Instr& in) {
+// How the source named pc's operand (`LIMIT`, `body.mass`), or "" when it
+// used no name or the name does not fit the operand (an unverified module).
+std::string source_name_of(const Module& m, uint32_t pc, const Instr& in) {
+  const OperandName* n = m.operand_name_at(pc);
+  if (n == nullptr) return "";
+  switch (n->kind) {
+    case OperandName::Kind::Constant:
+      return n->index < m.named_constants.size() ? m.named_constants[n->index].name : "";
+    case OperandName::Kind::Field: {
+      const auto& fields = m.fields_of(n->index);
+      const auto slot = static_cast<uint32_t>(in.a);
+      if (in.a < 0 || slot >= fields.size() || n->index >= m.pools.size()) return "";
+      return fmt::format("{}.{}", m.pools[n->index].name, fields[slot]);
+    }
+  }
+  return "";
+}
+
+std::string operand_text(const Module& m, const Function* f, uint32_t pc, const Instr& in) {
+  if (std::string name = source_name_of(m, pc, in); !name.empty()) return name;
   const int32_t a = in.a;
   const auto u = static_cast<uint32_t>(a);
   auto name_or_index = [&](const auto& items, auto name) {
@@ -141,9 +161,10 @@ std::string operand_text(const Module& m, const Function* f, const Instr& in) {
   return fmt::format("{}", a);
 }
 
-std::string instruction_text(const Module& m, const Function* f, const Instr& in) {
+std::string instruction_text(const Module& m, const Function* f, uint32_t pc) {
+  const Instr& in = m.code[pc];
   if (!valid_op(in.op)) return fmt::format("<invalid opcode {}>", static_cast<unsigned>(in.op));
-  std::string operand = operand_text(m, f, in);
+  std::string operand = operand_text(m, f, pc, in);
   std::string_view mnemonic = op_info(in.op).mnemonic;
   return operand.empty() ? std::string(mnemonic) : fmt::format("{} {}", mnemonic, operand);
 }
@@ -154,7 +175,11 @@ void pool_lines(const Module& m, std::string& out) {
   for (size_t i = 0; i < m.pools.size(); ++i) {
     const PoolConfig& p = m.pools[i];
     if (p.kind == PoolKind::Record) {
-      fmt::format_to(it, ".pool {} slots={} blocks={}\n", p.name, p.size, p.blocks);
+      const auto& fields = m.fields_of(static_cast<uint32_t>(i));
+      if (fields.size() == p.size)
+        fmt::format_to(it, ".pool {} fields={} blocks={}\n", p.name, fmt::join(fields, ","), p.blocks);
+      else
+        fmt::format_to(it, ".pool {} slots={} blocks={}\n", p.name, p.size, p.blocks);
       continue;
     }
     // A built-in is printed only when it differs from its default or its
@@ -207,7 +232,7 @@ void function_text(const Module& m, const Function& f, std::string& out) {
       has_name = true;
     }
     if (target[pc - start] && !has_name) fmt::format_to(it, "{}:\n", label_name(m, f, pc));
-    fmt::format_to(it, "    {}\n", instruction_text(m, &f, m.code[pc]));
+    fmt::format_to(it, "    {}\n", instruction_text(m, &f, pc));
   }
   out += ".end\n";
 }
@@ -216,12 +241,15 @@ void function_text(const Module& m, const Function& f, std::string& out) {
 
 std::string format_instruction(const Module& m, uint32_t pc) {
   if (pc >= m.code.size()) return fmt::format("<no instruction at {}>", pc);
-  return instruction_text(m, function_at(m, pc), m.code[pc]);
+  return instruction_text(m, function_at(m, pc), pc);
 }
 
 std::string disassemble(const Module& m) {
   std::string out;
   auto it = std::back_inserter(out);
+  // Constants first: a constant is defined before its first use.
+  for (const NamedConstant& c : m.named_constants)
+    fmt::format_to(it, ".const {} {}\n", c.name, format_constant(c.value));
   pool_lines(m, out);
   for (const auto& g : m.globals) fmt::format_to(it, ".global {}\n", g);
   for (const auto& e : m.externs) fmt::format_to(it, ".extern {} {}\n", e.name, e.arity);

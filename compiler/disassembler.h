@@ -9,12 +9,14 @@
 
 namespace poolvm {
 
-// The whole module as valid .pasm: pools, globals, externs, functions with
-// parameter and local names (or generated ones), labels (named, or L<pc>).
+// The whole module as valid .pasm: named constants, pools (with their field
+// names), globals, externs, functions with parameter and local names (or
+// generated ones), labels (named, or L<pc>), and operands spelt as the source
+// wrote them when the module kept how (`push LIMIT`, `getf body.mass`).
 std::string disassemble(const Module& m);
 
 // One instruction as source text, e.g. "load n", "push \"a\\n\"", "jz recur",
-// "call fib", "pool_malloc node".
+// "call fib", "pool_malloc node", "getf body.mass".
 std::string format_instruction(const Module& m, uint32_t pc);
 
 // A constant as a .pasm literal (strings quoted and escaped, floats that read back exactly).

@@ -1,6 +1,8 @@
 // compiler/module.cpp — lookups over a module.
 #include "compiler/module.h"
 
+#include <algorithm>
+
 namespace poolvm {
 
 int Module::function_at(uint32_t pc) const {
@@ -13,6 +15,17 @@ int Module::find_function(std::string_view name) const {
   for (size_t i = 0; i < functions.size(); ++i)
     if (functions[i].name == name) return static_cast<int>(i);
   return -1;
+}
+
+const std::vector<std::string>& Module::fields_of(uint32_t pool) const {
+  static const std::vector<std::string> none;
+  return pool < field_names.size() ? field_names[pool] : none;
+}
+
+const OperandName* Module::operand_name_at(uint32_t pc) const {
+  auto it = std::partition_point(operand_names.begin(), operand_names.end(),
+                                 [&](const OperandName& o) { return o.pc < pc; });
+  return it != operand_names.end() && it->pc == pc ? &*it : nullptr;
 }
 
 Module empty_module(std::string source_name) {

@@ -42,6 +42,24 @@ struct Label {
   std::string name;
 };
 
+// `.const NAME LITERAL` (spec §14). Debug information only: the code holds
+// the values themselves, so a stripped module runs the same without these.
+struct NamedConstant {
+  std::string name;
+  Constant value;
+  bool operator==(const NamedConstant&) const = default;
+};
+
+// An operand the source wrote by a name the code does not keep: `push LIMIT`,
+// `getf WIDTH` (a named constant) or `getf body.mass` (a field). Only `dis`
+// and traces read it, to spell the operand the way the author did.
+struct OperandName {
+  enum class Kind : uint8_t { Constant, Field } kind = Kind::Constant;
+  uint32_t pc = 0;
+  uint32_t index = 0;  // Constant: into Module::named_constants; Field: the pool id
+  bool operator==(const OperandName&) const = default;
+};
+
 struct Module {
   std::string source_name;          // for messages: "prog.pasm"
   std::vector<PoolConfig> pools;    // [0..2] = cons, str, frame; then record pools
@@ -53,6 +71,10 @@ struct Module {
   std::vector<Instr> code;
   std::vector<uint32_t> lines;  // source line per instruction; empty when stripped
   std::vector<Label> labels;    // optional names of jump targets, sorted by pc
+  // Debug names of spec §14, all dropped by --strip:
+  std::vector<std::vector<std::string>> field_names;  // empty, or per pool: none or one per slot
+  std::vector<NamedConstant> named_constants;          // in definition order
+  std::vector<OperandName> operand_names;              // sorted by pc, at most one per pc
   int32_t main = -1;            // index of `main`, filled by the verifier
 
   // Source line of instruction pc, or 0 when unknown.
@@ -60,6 +82,10 @@ struct Module {
   // Index of the function whose code holds pc, or -1.
   int function_at(uint32_t pc) const;
   int find_function(std::string_view name) const;
+  // The field names of pool `pool` (empty when its slots are only numbered).
+  const std::vector<std::string>& fields_of(uint32_t pool) const;
+  // How the source named pc's operand, or nullptr.
+  const OperandName* operand_name_at(uint32_t pc) const;
 };
 
 // A module with just the built-in pools at their defaults.

@@ -109,6 +109,108 @@ class Reader {
   size_t pos_ = 0;
 };
 
+void write_constant(Writer& w, const Constant& c) {
+  w.byte(static_cast<uint8_t>(c.kind));
+  switch (c.kind) {
+    case Constant::Kind::Nil: break;
+    case Constant::Kind::Bool: w.byte(c.b ? 1 : 0); break;
+    case Constant::Kind::Int: w.svarint(c.i); break;
+    case Constant::Kind::Float: {
+      uint64_t bits;
+      std::memcpy(&bits, &c.f, 8);
+      w.u64(bits);
+      break;
+    }
+    case Constant::Kind::Str: w.str(c.s); break;
+  }
+}
+
+bool read_constant(Reader& r, Constant& c) {
+  uint8_t kind = 0;
+  if (!r.byte(kind, "constant kind")) return false;
+  switch (kind) {
+    case static_cast<uint8_t>(Constant::Kind::Nil): c.kind = Constant::Kind::Nil; return true;
+    case static_cast<uint8_t>(Constant::Kind::Bool): {
+      uint8_t b = 0;
+      c.kind = Constant::Kind::Bool;
+      if (!r.byte(b, "bool constant")) return false;
+      c.b = b == 1;
+      return b <= 1 || r.fail("corrupt .pbc: bool constant");
+    }
+    case static_cast<uint8_t>(Constant::Kind::Int):
+      c.kind = Constant::Kind::Int;
+      return r.svarint(c.i, "int constant");
+    case static_cast<uint8_t>(Constant::Kind::Float): {
+      uint64_t bits = 0;
+      c.kind = Constant::Kind::Float;
+      if (!r.u64(bits, "float constant")) return false;
+      std::memcpy(&c.f, &bits, 8);
+      return true;
+    }
+    case static_cast<uint8_t>(Constant::Kind::Str):
+      c.kind = Constant::Kind::Str;
+      return r.str(c.s, "string constant");
+    default: return r.fail(fmt::format("corrupt .pbc: constant kind {}", kind));
+  }
+}
+
+// Version 2's names of spec §14 (docs/pbc-format.md, "symbols"): field names,
+// named constants and the operands written with them. Names only, like the
+// labels they follow: the code never depends on them.
+void write_symbols(Writer& w, const Module& m) {
+  size_t pools = 0;
+  for (const auto& f : m.field_names) pools += !f.empty();
+  w.varint(pools);
+  for (size_t i = 0; i < m.field_names.size(); ++i) {
+    if (m.field_names[i].empty()) continue;
+    w.varint(i);
+    w.varint(m.field_names[i].size());
+    for (const auto& f : m.field_names[i]) w.str(f);
+  }
+  w.varint(m.named_constants.size());
+  for (const NamedConstant& c : m.named_constants) {
+    w.str(c.name);
+    write_constant(w, c.value);
+  }
+  w.varint(m.operand_names.size());
+  for (const OperandName& o : m.operand_names) {
+    w.varint(o.pc);
+    w.byte(static_cast<uint8_t>(o.kind));
+    w.varint(o.index);
+  }
+}
+
+bool read_symbols(Reader& r, Module& m) {
+  uint32_t n = 0;
+  bool ok = r.count(n, 2, "field list");
+  for (uint32_t i = 0; ok && i < n; ++i) {
+    uint32_t pool = 0, k = 0;
+    ok = r.u32(pool, "field pool") && r.count(k, 1, "field name");
+    if (!ok) break;
+    // Field lists name pools in increasing order, which also bounds the table by the pools read.
+    if (pool >= m.pools.size() || (!m.field_names.empty() && pool < m.field_names.size()))
+      return r.fail(fmt::format("corrupt .pbc: field list of pool {} out of order or range", pool));
+    m.field_names.resize(pool + 1);
+    for (uint32_t j = 0; ok && j < k; ++j) ok = r.str(m.field_names[pool].emplace_back(), "field name");
+  }
+  if (ok && !m.field_names.empty()) m.field_names.resize(m.pools.size());
+  if (ok) ok = r.count(n, 2, "named constant");
+  for (uint32_t i = 0; ok && i < n; ++i) {
+    NamedConstant& c = m.named_constants.emplace_back();
+    ok = r.str(c.name, "constant name") && read_constant(r, c.value);
+  }
+  if (ok) ok = r.count(n, 3, "operand name");
+  for (uint32_t i = 0; ok && i < n; ++i) {
+    OperandName& o = m.operand_names.emplace_back();
+    uint8_t kind = 0;
+    ok = r.u32(o.pc, "operand name pc") && r.byte(kind, "operand name kind") && r.u32(o.index, "operand name");
+    if (ok && kind > static_cast<uint8_t>(OperandName::Kind::Field))
+      ok = r.fail(fmt::format("corrupt .pbc: operand name kind {}", kind));
+    o.kind = static_cast<OperandName::Kind>(kind);
+  }
+  return ok;
+}
+
 }  // namespace
 
 bool is_pbc(std::span<const std::byte> bytes) {
@@ -139,21 +241,7 @@ std::vector<std::byte> write_pbc(const Module& m, bool strip) {
     w.varint(e.arity);
   }
   w.varint(m.constants.size());
-  for (const Constant& c : m.constants) {
-    w.byte(static_cast<uint8_t>(c.kind));
-    switch (c.kind) {
-      case Constant::Kind::Nil: break;
-      case Constant::Kind::Bool: w.byte(c.b ? 1 : 0); break;
-      case Constant::Kind::Int: w.svarint(c.i); break;
-      case Constant::Kind::Float: {
-        uint64_t bits;
-        std::memcpy(&bits, &c.f, 8);
-        w.u64(bits);
-        break;
-      }
-      case Constant::Kind::Str: w.str(c.s); break;
-    }
-  }
+  for (const Constant& c : m.constants) write_constant(w, c);
   w.varint(m.functions.size());
   for (const Function& f : m.functions) {
     w.str(f.name);
@@ -185,6 +273,7 @@ std::vector<std::byte> write_pbc(const Module& m, bool strip) {
       w.varint(l.pc);
       w.str(l.name);
     }
+    write_symbols(w, m);
   }
   return std::move(w.out);
 }
@@ -228,38 +317,7 @@ PbcResult read_pbc(std::span<const std::byte> bytes, std::string_view file_name)
     ok = r.str(e.name, "extern name") && r.u32(e.arity, "extern arity");
   }
   if (ok) ok = r.count(n, 1, "constant");
-  for (uint32_t i = 0; ok && i < n; ++i) {
-    Constant& c = m.constants.emplace_back();
-    uint8_t kind = 0;
-    ok = r.byte(kind, "constant kind");
-    if (!ok) break;
-    switch (kind) {
-      case static_cast<uint8_t>(Constant::Kind::Nil): c.kind = Constant::Kind::Nil; break;
-      case static_cast<uint8_t>(Constant::Kind::Bool): {
-        uint8_t b = 0;
-        c.kind = Constant::Kind::Bool;
-        ok = r.byte(b, "bool constant") && (b <= 1 || r.fail("corrupt .pbc: bool constant"));
-        c.b = b == 1;
-        break;
-      }
-      case static_cast<uint8_t>(Constant::Kind::Int):
-        c.kind = Constant::Kind::Int;
-        ok = r.svarint(c.i, "int constant");
-        break;
-      case static_cast<uint8_t>(Constant::Kind::Float): {
-        uint64_t bits = 0;
-        c.kind = Constant::Kind::Float;
-        ok = r.u64(bits, "float constant");
-        std::memcpy(&c.f, &bits, 8);
-        break;
-      }
-      case static_cast<uint8_t>(Constant::Kind::Str):
-        c.kind = Constant::Kind::Str;
-        ok = r.str(c.s, "string constant");
-        break;
-      default: ok = r.fail(fmt::format("corrupt .pbc: constant kind {}", kind));
-    }
-  }
+  for (uint32_t i = 0; ok && i < n; ++i) ok = read_constant(r, m.constants.emplace_back());
   const bool names = flags & kHasNames;
   if (ok) ok = r.count(n, 6, "function");
   for (uint32_t i = 0; ok && i < n; ++i) {
@@ -302,6 +360,7 @@ PbcResult read_pbc(std::span<const std::byte> bytes, std::string_view file_name)
       Label& l = m.labels.emplace_back();
       ok = r.u32(l.pc, "label pc") && r.str(l.name, "label name");
     }
+    if (ok && version >= 2) ok = read_symbols(r, m);
   }
   if (ok && r.left() != 0) ok = r.fail(fmt::format("corrupt .pbc: {} unexpected bytes at the end", r.left()));
   if (!ok) return reject(r.error);

@@ -15,7 +15,9 @@
 namespace poolvm {
 
 inline constexpr unsigned char kPbcMagic[4] = {'P', 'V', 'M', 0x1a};
-inline constexpr uint16_t kPbcVersion = 1;
+// 2: adds the symbols section (field names, named constants); version 1
+// files, which end after the labels, still read.
+inline constexpr uint16_t kPbcVersion = 2;
 
 // True when the bytes start with the .pbc magic: how `run` tells .pbc from .pasm.
 bool is_pbc(std::span<const std::byte> bytes);

@@ -10,6 +10,7 @@
 #include <fmt/format.h>
 
 #include <algorithm>
+#include <cstring>
 #include <string_view>
 #include <unordered_set>
 
@@ -66,6 +67,7 @@ class Verifier {
     if (!check_layout()) return std::move(out_);
     check_labels();
     for (uint32_t f = 0; f < m_.functions.size(); ++f) check_function(f);
+    check_symbols();
     int main = check_main();
     if (out_.empty()) m_.main = main;
     return std::move(out_);
@@ -166,6 +168,72 @@ class Verifier {
         error(f.line, fmt::format("function {} has the name of an extern", quoted(f.name)));
       }
     }
+  }
+
+  // The names of spec §14 are debug information, but dis prints them and
+  // errors and traces show them, so they must be true of the code: a field
+  // list per record pool that matches its slots, identifiers without
+  // duplicates, and every named operand naming what its instruction holds.
+  void check_symbols() {
+    const auto& fields = m_.field_names;
+    if (!fields.empty() && fields.size() != m_.pools.size()) {
+      error(0, fmt::format("the module has {} pools but {} field lists", m_.pools.size(), fields.size()));
+      return;
+    }
+    for (size_t p = 0; p < fields.size(); ++p) {
+      if (fields[p].empty()) continue;
+      const PoolConfig& pool = m_.pools[p];
+      if (pool.kind != PoolKind::Record || fields[p].size() != pool.size) {
+        error(0, fmt::format("pool {} has {} field names for {}", quoted(pool.name), fields[p].size(),
+                             pool.kind == PoolKind::Record ? plural(pool.size, "slot", "slots") : "a built-in pool"));
+        continue;
+      }
+      std::unordered_set<std::string_view> seen;
+      for (const std::string& f : fields[p])
+        if (!is_identifier(f) || !seen.insert(f).second)
+          error(0, fmt::format("pool {} has a bad or duplicate field name {}", quoted(pool.name), quoted(f)));
+    }
+    std::unordered_set<std::string_view> names;
+    for (const NamedConstant& c : m_.named_constants) {
+      if (!is_identifier(c.name) || !names.insert(c.name).second)
+        error(0, fmt::format("bad or duplicate constant name {}", quoted(c.name)));
+      if (static_cast<uint8_t>(c.value.kind) > static_cast<uint8_t>(Constant::Kind::Str))
+        error(0, fmt::format("constant {} has an unknown kind", quoted(c.name)));
+    }
+    int64_t last = -1;
+    for (const OperandName& o : m_.operand_names) {
+      if (static_cast<int64_t>(o.pc) <= last || o.pc >= m_.code.size()) {
+        error(0, fmt::format("operand name at instruction {} is out of order or range", o.pc));
+        return;
+      }
+      last = o.pc;
+      if (!operand_name_fits(o)) error(m_.line_at(o.pc), fmt::format("operand name at instruction {} does not fit it", o.pc));
+    }
+  }
+
+  // Constants as the assembler interns them: a NaN is itself, -0.0 is not 0.0.
+  static bool same_bits(const Constant& a, const Constant& b) {
+    if (a.kind != b.kind) return false;
+    if (a.kind == Constant::Kind::Float) return std::memcmp(&a.f, &b.f, sizeof a.f) == 0;
+    return a == b;
+  }
+
+  bool operand_name_fits(const OperandName& o) const {
+    const Instr& in = m_.code[o.pc];
+    if (static_cast<unsigned>(in.op) >= static_cast<unsigned>(kNumOps)) return false;
+    const OperandKind kind = op_info(in.op).operand;
+    const auto a = static_cast<uint32_t>(in.a);
+    switch (o.kind) {
+      case OperandName::Kind::Constant: {
+        if (o.index >= m_.named_constants.size()) return false;
+        const Constant& c = m_.named_constants[o.index].value;
+        if (kind == OperandKind::Const) return in.a >= 0 && a < m_.constants.size() && same_bits(m_.constants[a], c);
+        return kind == OperandKind::Slot && c.kind == Constant::Kind::Int && c.i == in.a;
+      }
+      case OperandName::Kind::Field:
+        return kind == OperandKind::Slot && in.a >= 0 && a < m_.fields_of(o.index).size();
+    }
+    return false;
   }
 
   bool check_layout() {

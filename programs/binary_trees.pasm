@@ -1,8 +1,12 @@
 ; binary_trees.pasm — the Computer Language Benchmarks Game's binary-trees:
-; allocate and deallocate many perfect binary trees. Nodes are two-slot
-; records of the `node` pool, freed explicitly while they are checked.
+; allocate and deallocate many perfect binary trees. Nodes are records of
+; the `node` pool with fields left and right, freed explicitly while they are
+; checked.
 ; Usage: poolvm run binary_trees.pasm [DEPTH]   (default 10; the pool holds depth 16)
-.pool node slots=2 blocks=262144
+.const DEFAULT_DEPTH 10
+.const MIN_DEPTH 4
+.const NODES 262144             ; a depth-16 tree and a depth-17 stretch tree, one at a time
+.pool node fields=left,right blocks=NODES
 
 .func make depth            ; a perfect tree of the given depth
 .local n
@@ -15,13 +19,13 @@
     push 1
     sub
     call make
-    setf 0
+    setf node.left
     load n
     load depth
     push 1
     sub
     call make
-    setf 1
+    setf node.right
 leaf:
     load n
     ret
@@ -30,7 +34,7 @@ leaf:
 .func check_free n          ; counts the nodes and frees them
 .local left count
     load n
-    getf 0
+    getf node.left
     store left
     push 1
     store count
@@ -39,7 +43,7 @@ leaf:
     load left
     call check_free
     load n
-    getf 1
+    getf node.right
     call check_free
     add
     load count
@@ -54,7 +58,7 @@ leaf:
 
 .func main
 .local n max_depth stretch long_lived d iterations i check
-    push 10
+    push DEFAULT_DEPTH
     store n
     argc
     jz sized
@@ -93,7 +97,7 @@ deep_enough:
     call make
     store long_lived
 
-    push 4
+    push MIN_DEPTH
     store d
 depths:
     load d

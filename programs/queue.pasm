@@ -1,6 +1,7 @@
 ; queue.pasm — a FIFO queue: a record {head, tail, size} over cons cells.
 ; Enqueue appends a cell at the tail in O(1), dequeue frees the head cell.
-.pool queue slots=3 blocks=8
+.const MAX_QUEUES 8
+.pool queue fields=head,tail,size blocks=MAX_QUEUES
 
 .func q_new
 .local q
@@ -8,7 +9,7 @@
     store q
     load q
     push 0
-    setf 2
+    setf queue.size
     load q
     ret
 .end
@@ -20,27 +21,27 @@
     cons
     store cell
     load q
-    getf 1
+    getf queue.tail
     jz empty
     load q
-    getf 1
+    getf queue.tail
     load cell
     setcdr                  ; old tail -> cell
     jmp linked
 empty:
     load q
     load cell
-    setf 0                  ; head
+    setf queue.head
 linked:
     load q
     load cell
-    setf 1                  ; tail
+    setf queue.tail
     load q
     load q
-    getf 2
+    getf queue.size
     push 1
     add
-    setf 2
+    setf queue.size
     push nil
     ret
 .end
@@ -48,10 +49,10 @@ linked:
 .func q_pop q               ; the oldest value; the queue must not be empty
 .local cell v
     load q
-    getf 2
+    getf queue.size
     assert
     load q
-    getf 0
+    getf queue.head
     store cell
     load cell
     car
@@ -59,22 +60,22 @@ linked:
     load q
     load cell
     cdr
-    setf 0
+    setf queue.head
     load q
-    getf 0
+    getf queue.head
     jnz still
     load q
     push nil
-    setf 1                  ; emptied: no tail either
+    setf queue.tail          ; emptied: no tail either
 still:
     load cell
     pool_free
     load q
     load q
-    getf 2
+    getf queue.size
     push 1
     sub
-    setf 2
+    setf queue.size
     load v
     ret
 .end
@@ -111,14 +112,14 @@ drain_some:
     call q_push
     pop
     load q
-    getf 0
+    getf queue.head
     print                   ; (3 4 5 "six")
     load q
-    getf 2
+    getf queue.size
     print                   ; 4
 drain:
     load q
-    getf 2
+    getf queue.size
     jz empty
     load q
     call q_pop

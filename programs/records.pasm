@@ -1,6 +1,8 @@
-; records.pasm — a program-declared pool of 3-slot records (x, y, next).
+; records.pasm — a program-declared pool of 3-slot records (x, y, next),
+; its slots named with fields= and its size with a constant.
 ; pool_malloc gives nil when the pool is exhausted, like C's malloc.
-.pool point slots=3 blocks=4
+.const CAPACITY 4
+.pool point fields=x,y,next blocks=CAPACITY
 
 .func make x y
 .local p
@@ -10,10 +12,10 @@
     jz out                  ; exhausted: return nil
     load p
     load x
-    setf 0
+    setf point.x
     load p
     load y
-    setf 1
+    setf point.y
 out:
     load p
     ret
@@ -52,10 +54,10 @@ out:
     print                   ; 3 slots
     load a
     load b
-    setf 2                  ; link a -> b -> c
+    setf point.next         ; link a -> b -> c
     load b
     load c
-    setf 2
+    setf point.next
     push 0
     store sum
 loop:
@@ -63,15 +65,15 @@ loop:
     jz done
     load sum
     load a
-    getf 0
+    getf point.x
     load a
-    push 1
+    push 1                  ; y by index, as geti takes it
     geti
     mul
     add
     store sum
     load a
-    getf 2
+    getf point.next
     store a
     jmp loop
 done:
@@ -81,7 +83,7 @@ done:
     pool_free
     pool_malloc point       ; the freed block comes back, nil-filled
     dup
-    getf 0
+    getf 0                  ; numbered slots still work: x
     print                   ; nil
     dup
     load b

@@ -824,7 +824,7 @@ dispatch:
     REQUIRE_SLOTS_REF(*a);
     uint32_t n = m.slots[a->pool];
     if (static_cast<uint32_t>(pc->a) >= n)
-      FAIL("index error", "index out of range: slot {} of {} ({} slots)", pc->a, m.block_name(*a), n);
+      FAIL("index error", "index out of range: slot {} of {} ({})", pc->a, m.block_name(*a), m.slots_text(a->pool));
     copy_value(*a, SLOT_PTR(*a)[pc->a]);
     NEXT();
   }
@@ -833,7 +833,7 @@ dispatch:
     REQUIRE_SLOTS_REF(*a);
     uint32_t n = m.slots[a->pool];
     if (static_cast<uint32_t>(pc->a) >= n)
-      FAIL("index error", "index out of range: slot {} of {} ({} slots)", pc->a, m.block_name(*a), n);
+      FAIL("index error", "index out of range: slot {} of {} ({})", pc->a, m.block_name(*a), m.slots_text(a->pool));
     copy_value(SLOT_PTR(*a)[pc->a], sp[-1]);
     sp -= 2;
     NEXT();
@@ -849,7 +849,7 @@ dispatch:
     if (sp[-1].tag != Tag::Int) TYPE_ERROR1("an int index", sp[-1]);
     uint32_t n = m.slots[a->pool];
     int64_t i = sp[-1].i;
-    if (i < 0 || i >= n) FAIL("index error", "index out of range: slot {} of {} ({} slots)", i, m.block_name(*a), n);
+    if (i < 0 || i >= n) FAIL("index error", "index out of range: slot {} of {} ({})", i, m.block_name(*a), m.slots_text(a->pool));
     copy_value(*a, SLOT_PTR(*a)[i]);
     --sp;
     NEXT();
@@ -865,7 +865,7 @@ dispatch:
     if (sp[-2].tag != Tag::Int) TYPE_ERROR1("an int index", sp[-2]);
     uint32_t n = m.slots[a->pool];
     int64_t i = sp[-2].i;
-    if (i < 0 || i >= n) FAIL("index error", "index out of range: slot {} of {} ({} slots)", i, m.block_name(*a), n);
+    if (i < 0 || i >= n) FAIL("index error", "index out of range: slot {} of {} ({})", i, m.block_name(*a), m.slots_text(a->pool));
     copy_value(SLOT_PTR(*a)[i], sp[-1]);
     sp -= 3;
     NEXT();

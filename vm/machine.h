@@ -109,6 +109,9 @@ struct Machine {
 
   // Name of a referenced block for messages: "cons#17", "node#3".
   std::string block_name(const Value& v) const;
+  // A record pool's slots for messages: "fields x..mass" when the program
+  // named them, else "7 slots".
+  std::string slots_text(uint16_t pool) const;
   // The fault for a reference that is not live, or nullopt when it is.
   std::optional<Fault> check_live(const Value& v) const;
 

@@ -34,6 +34,14 @@ std::string Machine::block_name(const Value& v) const {
   return fmt::format("{}#{}", (*pools)[v.pool].name(), v.block);
 }
 
+std::string Machine::slots_text(uint16_t pool) const {
+  const auto& fields = module.fields_of(pool);
+  if (fields.size() == 1) return fmt::format("field {}", fields[0]);
+  if (!fields.empty()) return fmt::format("fields {}..{}", fields.front(), fields.back());
+  const uint32_t n = slots[pool];
+  return fmt::format("{} slot{}", n, n == 1 ? "" : "s");
+}
+
 std::optional<Fault> Machine::check_live(const Value& v) const {
   switch ((*pools)[v.pool].check(v.block, v.gen)) {
     case Pool::Check::Live: return std::nullopt;

@@ -8,6 +8,7 @@
 #include <vector>
 
 #include <fmt/format.h>
+#include <fmt/ranges.h>
 
 namespace poolvm {
 
@@ -136,13 +137,17 @@ char fullness(size_t used, size_t constants, size_t total) {
   return static_cast<char>('1' + std::min<size_t>(tenths, 8));
 }
 
-void print_map(std::FILE* out, const std::string& name, const std::vector<BlockState>& blocks) {
+void print_map(std::FILE* out, const PoolStatistics& pool, const std::vector<BlockState>& blocks) {
+  const std::string& name = pool.name;
   constexpr size_t kPerLine = 64, kMaxLines = 64;
   size_t n = blocks.size();
   size_t used = static_cast<size_t>(std::count(blocks.begin(), blocks.end(), BlockState::Used));
   size_t consts = static_cast<size_t>(std::count(blocks.begin(), blocks.end(), BlockState::Constant));
   size_t per_char = std::max<size_t>(1, (n + kPerLine * kMaxLines - 1) / (kPerLine * kMaxLines));
-  fmt::print(out, "pool {}: {} blocks, {} in use, {} constant\n", name, n, used, consts);
+  fmt::print(out, "pool {}: {} blocks, {} in use, {} constant", name, n, used, consts);
+  // The same spelling as the .pool directive, so the layout reads back.
+  if (!pool.fields.empty()) fmt::print(out, "; fields={}", fmt::join(pool.fields, ","));
+  fmt::print(out, "\n");
   if (per_char > 1)
     fmt::print(out, "  (scaled: each character stands for {} blocks; . free, 1-9 tenths in use, # all in use, c constants only)\n",
                per_char);
@@ -207,7 +212,7 @@ void Tracer::finish(const Vm& vm) {
     }
   }
   if (s.opt.map)
-    for (size_t i = 0; i < stats.size(); ++i) print_map(s.opt.out, stats[i].name, vm.block_states(i));
+    for (size_t i = 0; i < stats.size(); ++i) print_map(s.opt.out, stats[i], vm.block_states(i));
   if (s.opt.json != nullptr) {
     fmt::print(s.opt.json, "\n]}}\n");
     std::fflush(s.opt.json);

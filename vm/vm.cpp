@@ -599,7 +599,7 @@ std::vector<PoolStatistics> Vm::pool_statistics() const {
     PoolInfo p;
     pool_info(i, p);
     out.push_back({std::string(p.name), p.block_bytes, p.capacity, p.in_use, p.peak, p.allocations, p.frees,
-                   p.failed, p.reserved_bytes, p.constants});
+                   p.failed, p.reserved_bytes, p.constants, impl_->machine->module.fields_of(i)});
   }
   return out;
 }

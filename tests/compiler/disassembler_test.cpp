@@ -82,11 +82,11 @@ void add_function(Module& m, std::string name, uint32_t arity, std::vector<std::
   m.code.insert(m.code.end(), code.begin(), code.end());
 }
 
-// The constant an instruction pushes, by value (NaN equal to NaN).
-std::string pushed(const Module& m, const Instr& in) {
-  const Constant& c = m.constants.at(static_cast<size_t>(in.a));
-  return fmt::format("{}:{}", static_cast<int>(c.kind), format_constant(c));
-}
+// A constant by value (NaN equal to NaN).
+std::string literal(const Constant& c) { return fmt::format("{}:{}", static_cast<int>(c.kind), format_constant(c)); }
+
+// The constant an instruction pushes.
+std::string pushed(const Module& m, const Instr& in) { return literal(m.constants.at(static_cast<size_t>(in.a))); }
 
 // Same program: everything but line numbers. Constants are compared by value
 // where they are used (a module's constant table may be in any order);
@@ -129,6 +129,13 @@ void check_same(const Module& a, const Module& b, bool names = true) {
       CHECK(a.code[pc].a == b.code[pc].a);
   }
   if (names) {
+    CHECK(a.field_names == b.field_names);
+    CHECK(a.operand_names == b.operand_names);
+    REQUIRE(a.named_constants.size() == b.named_constants.size());
+    for (size_t i = 0; i < a.named_constants.size(); ++i) {
+      CHECK(a.named_constants[i].name == b.named_constants[i].name);
+      CHECK(literal(a.named_constants[i].value) == literal(b.named_constants[i].value));
+    }
     REQUIRE(a.labels.size() == b.labels.size());
     for (size_t i = 0; i < a.labels.size(); ++i) {
       CHECK(a.labels[i].pc == b.labels[i].pc);
@@ -518,8 +525,44 @@ TEST_CASE("golden disassembly of a program that uses every instruction") {
   }
 }
 
+TEST_CASE("golden disassembly of named constants and fields, and of the same module stripped of the names") {
+  auto dir = kSource / "tests/compiler/golden";
+  Module m = must_assemble(read(dir / "names.pasm"), "names.pasm");
+  REQUIRE(verify(m).empty());
+  const std::string text = disassemble(m);
+  CHECK(text == read(dir / "names.dis"));
+  Module back = must_assemble(text, "names.dis");
+  check_same(m, back);
+  CHECK(disassemble(back) == text);
+  // Without the names the same code prints with numbers and literals only.
+  Module s = m;
+  s.field_names.clear();
+  s.named_constants.clear();
+  s.operand_names.clear();
+  REQUIRE(verify(s).empty());
+  const std::string plain = disassemble(s);
+  CHECK(plain.find(".const") == std::string::npos);
+  CHECK(plain.find(".pool tree slots=3 blocks=3\n") != std::string::npos);
+  CHECK(plain.find("    setf 0\n") != std::string::npos);
+  CHECK(plain.find("    push \"tree:\\t\\\"x\\\"\\n\"\n") != std::string::npos);
+  check_same(s, must_assemble(plain, "plain.pasm"), false);
+}
+
+TEST_CASE("traces name what dis names: format_instruction spells fields and constants") {
+  Module m = must_assemble(".const N 4\n.pool b fields=x,mass blocks=N\n.func main\n.local r\n  pool_malloc b\n"
+                           "  store r\n  load r\n  getf b.mass\n  push N\n  add\n  ret\n.end\n",
+                           "t.pasm");
+  REQUIRE(verify(m).empty());
+  CHECK(format_instruction(m, 3) == "getf b.mass");
+  CHECK(format_instruction(m, 4) == "push N");
+  // A name that does not fit the operand (an unverified module) falls back to the number.
+  m.code[3].a = 5;
+  CHECK(format_instruction(m, 3) == "getf 5");
+}
+
 TEST_CASE("dis output reassembles to the same module, for every program") {
-  std::vector<std::filesystem::path> files{kSource / "tests/compiler/golden/every_op.pasm"};
+  std::vector<std::filesystem::path> files{kSource / "tests/compiler/golden/every_op.pasm",
+                                           kSource / "tests/compiler/golden/names.pasm"};
   for (const auto& e : std::filesystem::directory_iterator(kSource / "programs"))
     if (e.path().extension() == ".pasm") files.push_back(e.path());
   CHECK(files.size() >= 8);
@@ -536,6 +579,9 @@ TEST_CASE("dis output reassembles to the same module, for every program") {
     // Stripped of names, it still reassembles to the same code.
     Module s = a;
     s.labels.clear();
+    s.field_names.clear();
+    s.named_constants.clear();
+    s.operand_names.clear();
     for (auto& fn : s.functions) fn.local_names.clear();
     REQUIRE(verify(s).empty());
     check_same(s, must_assemble(disassemble(s), "stripped.pasm"), false);

@@ -2,6 +2,8 @@
 // that rejects truncated, corrupted and hostile bytes cleanly.
 #include <doctest/doctest.h>
 
+#include <cstring>
+
 #include <filesystem>
 #include <fstream>
 #include <sstream>
@@ -50,7 +52,14 @@ bool same_module(const Module& a, const Module& b, bool with_debug) {
   }
   for (size_t i = 0; i < a.code.size(); ++i) same = same && a.code[i].op == b.code[i].op && a.code[i].a == b.code[i].a;
   if (with_debug) {
-    same = same && a.lines == b.lines && a.labels.size() == b.labels.size();
+    same = same && a.lines == b.lines && a.labels.size() == b.labels.size() && a.field_names == b.field_names &&
+           a.named_constants.size() == b.named_constants.size() && a.operand_names == b.operand_names;
+    for (size_t i = 0; same && i < a.named_constants.size(); ++i)
+      same = a.named_constants[i].name == b.named_constants[i].name &&
+             std::memcmp(&a.named_constants[i].value.f, &b.named_constants[i].value.f, 8) == 0 &&
+             a.named_constants[i].value.kind == b.named_constants[i].value.kind &&
+             a.named_constants[i].value.i == b.named_constants[i].value.i &&
+             a.named_constants[i].value.s == b.named_constants[i].value.s;
     for (size_t i = 0; same && i < a.labels.size(); ++i)
       same = a.labels[i].pc == b.labels[i].pc && a.labels[i].name == b.labels[i].name;
   }
@@ -58,7 +67,8 @@ bool same_module(const Module& a, const Module& b, bool with_debug) {
 }
 
 std::vector<std::filesystem::path> all_programs() {
-  std::vector<std::filesystem::path> files{kSource / "tests/compiler/golden/every_op.pasm"};
+  std::vector<std::filesystem::path> files{kSource / "tests/compiler/golden/every_op.pasm",
+                                           kSource / "tests/compiler/golden/names.pasm"};
   for (const auto& e : std::filesystem::directory_iterator(kSource / "programs"))
     if (e.path().extension() == ".pasm") files.push_back(e.path());
   return files;
@@ -92,8 +102,77 @@ TEST_CASE("write then read gives the same module, with and without --strip") {
   }
 }
 
+TEST_CASE("field and constant names are kept in the symbols section, and --strip drops them") {
+  Module m = assembled(kSource / "tests/compiler/golden/names.pasm");
+  REQUIRE(!m.named_constants.empty());
+  REQUIRE(!m.operand_names.empty());
+  PbcResult kept = read_pbc(write_pbc(m, false), "k.pbc");
+  REQUIRE(kept.module);
+  CHECK(same_module(m, *kept.module, true));
+  CHECK(kept.module->fields_of(3) == std::vector<std::string>{"left", "right", "key"});
+  PbcResult stripped = read_pbc(write_pbc(m, true), "s.pbc");
+  REQUIRE(stripped.module);
+  CHECK(stripped.module->field_names.empty());
+  CHECK(stripped.module->named_constants.empty());
+  CHECK(stripped.module->operand_names.empty());
+  CHECK(same_module(m, *stripped.module, false));
+}
+
+TEST_CASE("a version 1 .pbc (no symbols section) still reads") {
+  Module m = assembled(kSource / "programs/hello.pasm");
+  REQUIRE(m.named_constants.empty());
+  std::vector<std::byte> bytes = write_pbc(m, false);
+  // Version 2 ends with three empty symbol counts, which version 1 did not have.
+  REQUIRE(bytes.size() > 3);
+  for (size_t i = bytes.size() - 3; i < bytes.size(); ++i) CHECK(bytes[i] == std::byte{0});
+  bytes.resize(bytes.size() - 3);
+  bytes[4] = std::byte{1};
+  PbcResult r = read_pbc(bytes, "v1.pbc");
+  REQUIRE(r.module);
+  CHECK(same_module(m, *r.module, true));
+  // The same bytes claiming version 2 lack the section.
+  bytes[4] = std::byte{2};
+  CHECK(first_error(bytes).find("truncated .pbc: field list") == 0);
+}
+
+TEST_CASE("corrupt symbols are rejected by the reader or the verifier, never trusted") {
+  Module good = assembled(kSource / "tests/compiler/golden/names.pasm");
+  auto verify_error = [](Module m) {
+    PbcResult r = read_pbc(write_pbc(m, false), "c.pbc");
+    if (!r.module) return r.diagnostics.at(0).message;
+    auto ds = verify(*r.module);
+    return ds.empty() ? std::string() : ds[0].message;
+  };
+  Module m = good;
+  m.field_names[3].pop_back();
+  CHECK(verify_error(m) == "pool 'tree' has 2 field names for 3 slots");
+  m = good;
+  m.field_names[3][1] = "left";
+  CHECK(verify_error(m) == "pool 'tree' has a bad or duplicate field name 'left'");
+  m = good;
+  m.field_names[0] = {"car", "cdr"};
+  CHECK(verify_error(m) == "pool 'cons' has 2 field names for a built-in pool");
+  m = good;
+  m.named_constants[1].name = "2x";
+  CHECK(verify_error(m) == "bad or duplicate constant name '2x'");
+  m = good;
+  std::swap(m.operand_names[0], m.operand_names[1]);
+  CHECK(verify_error(m).find("is out of order or range") != std::string::npos);
+  m = good;
+  m.operand_names.back().pc = static_cast<uint32_t>(m.code.size());
+  CHECK(verify_error(m).find("is out of order or range") != std::string::npos);
+  // A name that says something else than the code: another constant, another pool.
+  m = good;
+  m.operand_names[0].index = (m.operand_names[0].index + 1) % static_cast<uint32_t>(m.named_constants.size());
+  CHECK(verify_error(m).find("does not fit it") != std::string::npos);
+  m = good;
+  for (auto& o : m.operand_names)
+    if (o.kind == OperandName::Kind::Field) o.index = 4;  // `pair`, which has no field names
+  CHECK(verify_error(m).find("does not fit it") != std::string::npos);
+}
+
 TEST_CASE("a .pbc truncated at every byte offset is rejected with a message") {
-  Module m = assembled(kSource / "programs/lists.pasm");
+  Module m = assembled(kSource / "tests/compiler/golden/names.pasm");
   std::vector<std::byte> bytes = write_pbc(m, false);
   for (size_t n = 0; n < bytes.size(); ++n) {
     CAPTURE(n);
@@ -105,7 +184,7 @@ TEST_CASE("a .pbc truncated at every byte offset is rejected with a message") {
 }
 
 TEST_CASE("every single-byte change either reads or is rejected, and verify survives what reads") {
-  Module m = assembled(kSource / "programs/records.pasm");
+  Module m = assembled(kSource / "tests/compiler/golden/names.pasm");
   const std::vector<std::byte> good = write_pbc(m, false);
   size_t read_ok = 0, rejected = 0;
   for (size_t i = 0; i < good.size(); ++i) {
@@ -134,7 +213,7 @@ TEST_CASE("wrong magic, future versions and oversized counts are refused early")
   std::vector<std::byte> future = bytes;
   future[4] = std::byte{7};
   future[5] = std::byte{0};
-  CHECK(first_error(future) == "format version 7 is newer than this poolvm reads (1)");
+  CHECK(first_error(future) == "format version 7 is newer than this poolvm reads (2)");
   // magic, version 1, no flags, empty name, then a pool count of 0xFFFFFFFF in a tiny file.
   std::vector<std::byte> hostile = {std::byte{'P'}, std::byte{'V'}, std::byte{'M'}, std::byte{0x1a},
                                     std::byte{1},   std::byte{0},   std::byte{0},   std::byte{0},

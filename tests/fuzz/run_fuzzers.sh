@@ -3,7 +3,9 @@
 # Runs each libFuzzer target (default: assembler pbc run) for SECONDS, seeded
 # with the programs in programs/ and tests/, and with their .pbc encodings
 # (made here with BUILD_DIR/poolvm asm), so mutations start from real
-# modules. Findings land in BUILD_DIR/fuzz-findings; the run fails if any.
+# modules (tests/compiler/golden/names.pasm and the record programs carry
+# .const and fields=). Findings land in BUILD_DIR/fuzz-findings; the run
+# fails if any.
 set -euo pipefail
 build=$1 seconds=$2; shift 2
 targets=("${@:-assembler}")

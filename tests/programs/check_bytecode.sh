@@ -40,7 +40,7 @@ check "truncated .pbc says so" "grep -q 'trunc.pbc: error: ' err"
 printf 'PVM\x1a\x09\x00\x00\x00' >future.pbc
 "$poolvm" run future.pbc 2>err; rc=$?
 check "future version exits 65" "[[ $rc == 65 ]]"
-check "future version message" "grep -q 'format version 9 is newer than this poolvm reads (1)' err"
+check "future version message" "grep -q 'format version 9 is newer than this poolvm reads (2)' err"
 "$poolvm" dis missing.pbc 2>err; check "unreadable file exits 66" "[[ $? == 66 ]]"
 "$poolvm" run . 2>err; check "a directory exits 66" "[[ $? == 66 ]] && grep -q 'Is a directory' err"
 "$poolvm" asm hello.pasm -o /nonexistent/dir/x.pbc 2>err; check "unwritable output exits 73" "[[ $? == 73 ]]"

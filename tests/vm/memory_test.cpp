@@ -125,3 +125,22 @@ TEST_CASE("the operand stack limit is checked once per call") {
   CHECK(r.status == 70);
   CHECK(r.error.find("stack overflow") != std::string::npos);
 }
+
+TEST_CASE("index errors name a record's fields when the program named them") {
+  const std::string pools = ".pool body fields=x,y,mass blocks=2\n.pool one fields=only blocks=1\n";
+  // getf, setf, geti and seti all take the same cold path.
+  for (std::string access : {"getf 3\n pop", "push 0\n setf 3", "push 3\n geti\n pop", "push 3\n push 0\n seti"}) {
+    CAPTURE(access);
+    Ran r = run_text(pools + main_of("pool_malloc body\n " + access + "\n push 0\n ret"));
+    CHECK(r.status == 70);
+    CHECK(r.error.find("index out of range: slot 3 of body#0 (fields x..mass)") != std::string::npos);
+  }
+  Ran r = run_text(pools + main_of("pool_malloc one\n getf 1\n ret"));
+  CHECK(r.error.find("index out of range: slot 1 of one#0 (field only)") != std::string::npos);
+  // Named access assembles to the slot number, so it reads what numbered access wrote.
+  r = run_text(pools + main_of("pool_malloc body\n store b\n load b\n push 9\n setf 2\n load b\n getf body.mass\n"
+                               " print\n load b\n push 4\n setf body.y\n load b\n push 1\n geti\n print\n push 0\n ret",
+                               "b"));
+  CHECK(r.out == "9\n4\n");
+  CHECK(r.status == 0);
+}

@@ -230,6 +230,7 @@ struct PoolStatistics {
   uint64_t failed = 0;
   uint64_t reserved_bytes = 0;
   uint32_t constants = 0;
+  std::vector<std::string> fields;  // a record pool's field names, when the program named them
 };
 
 // The same figures without allocating: the name points into the VM and is
