@@ -81,15 +81,17 @@ bool parse_pools(const char* text, std::vector<poolvm::PoolOverride>& pools) {
 // Copies C arguments into HostValues: on the C stack for common arities.
 template <class Fn>
 auto with_host_args(const pvm_value* args, size_t n, Fn&& fn) {
+  // Raw storage: each argument is constructed once, by its copy.
   constexpr size_t kInline = 16;
-  poolvm::HostValue inline_args[kInline];
-  std::unique_ptr<poolvm::HostValue[]> many;
-  poolvm::HostValue* h = inline_args;
+  alignas(poolvm::HostValue) unsigned char inline_args[kInline * sizeof(poolvm::HostValue)];
+  std::unique_ptr<unsigned char[]> many;
+  unsigned char* storage = inline_args;
   if (n > kInline) {
-    many = std::make_unique<poolvm::HostValue[]>(n);
-    h = many.get();
+    many = std::make_unique_for_overwrite<unsigned char[]>(n * sizeof(poolvm::HostValue));
+    storage = many.get();
   }
-  for (size_t i = 0; i < n; ++i) h[i] = in(args[i]);
+  auto* h = reinterpret_cast<poolvm::HostValue*>(storage);
+  for (size_t i = 0; i < n; ++i) new (h + i) poolvm::HostValue(in(args[i]));
   return fn(std::span<const poolvm::HostValue>(h, n));
 }
 
@@ -191,16 +193,18 @@ pvm_status pvm_call(pvm_vm* vm, int function, const pvm_value* args, size_t narg
   if (vm == nullptr) return PVM_BAD_ARGUMENT;
   if (result != nullptr) *result = pvm_nil();
   if (args == nullptr && nargs != 0) return bad(vm, "pvm_call: args is NULL");
-  poolvm::RunResult r = with_host_args(args, nargs, [&](std::span<const poolvm::HostValue> a) {
-    return vm->vm.call(function, a);
+  poolvm::HostValue r;
+  poolvm::Status st = with_host_args(args, nargs, [&](std::span<const poolvm::HostValue> a) {
+    return vm->vm.call(function, a, r);
   });
-  if (r.status == poolvm::Status::Ok) {
-    if (result != nullptr) *result = out(r.value);
+  if (st == poolvm::Status::Ok) {
+    if (result != nullptr) *result = out(r);
     return PVM_OK;
   }
-  if (r.status == poolvm::Status::RuntimeError && r.error) {
+  const auto& error = vm->vm.last_run_error();
+  if (st == poolvm::Status::RuntimeError && error) {
     try {
-      vm->error_text = r.error->text();
+      vm->error_text = error->text();
       vm->error = vm->error_text.c_str();
     } catch (const std::bad_alloc&) {
       vm->error = vm->vm.last_error().data();
@@ -208,7 +212,7 @@ pvm_status pvm_call(pvm_vm* vm, int function, const pvm_value* args, size_t narg
   } else {
     vm->error = vm->vm.last_error().data();
   }
-  return status(r.status);
+  return status(st);
 }
 
 pvm_status pvm_resume(pvm_vm* vm, pvm_value sent, pvm_value* result) {

@@ -5,6 +5,7 @@
 #include <atomic>
 #include <cstring>
 #include <exception>
+#include <new>
 
 #include "vm/machine.h"
 
@@ -14,58 +15,11 @@ static_assert(sizeof(HostValue) == sizeof(Value), "a HostValue is a Value's 16 b
 static_assert(static_cast<int>(HostValue::Type::String) == static_cast<int>(Tag::Str) &&
                   static_cast<int>(HostValue::Type::Record) == static_cast<int>(Tag::Rec),
               "HostValue::Type mirrors Tag");
-// A reference uses the low 32 bits of the payload for its block; the high 32
-// carry the id of the load that exported it. Inside the VM they are zero.
-static_assert(offsetof(Value, block) == 8 && sizeof(Value::block) == 4);
-constexpr size_t kStampOffset = 12;
 
-struct HostValueAccess {
-  static Value get(const HostValue& h) {
-    Value v;
-    std::memcpy(static_cast<void*>(&v), h.bits_, sizeof v);
-    return v;
-  }
-  static HostValue make(const Value& v) {
-    HostValue h;
-    std::memcpy(h.bits_, &v, sizeof v);
-    return h;
-  }
-  static uint32_t stamp(const HostValue& h) {
-    uint32_t id;
-    std::memcpy(&id, h.bits_ + kStampOffset, sizeof id);
-    return id;
-  }
-  static void set_stamp(HostValue& h, uint32_t id) { std::memcpy(h.bits_ + kStampOffset, &id, sizeof id); }
-};
 
-Value to_value(const HostValue& h) { return HostValueAccess::get(h); }
-HostValue to_host(const Value& v) { return HostValueAccess::make(v); }
+static_assert(offsetof(Value, i) == 8, "HostValue reads the payload at byte 8");
 
-HostValue HostValue::boolean(bool b) { return to_host(Value::boolean(b)); }
-HostValue HostValue::integer(int64_t i) { return to_host(Value::integer(i)); }
-HostValue HostValue::real(double d) { return to_host(Value::real(d)); }
-bool HostValue::as_bool() const { return type() == Type::Bool && bits_[8] != 0; }
-int64_t HostValue::as_int() const { Value v = to_value(*this); return v.tag == Tag::Int ? v.i : 0; }
-double HostValue::as_float() const {
-  Value v = to_value(*this);
-  return v.tag == Tag::Int ? static_cast<double>(v.i) : v.tag == Tag::Float ? v.f : 0.0;
-}
-bool HostValue::truthy() const {
-  switch (type()) {
-    case Type::Nil: return false;
-    case Type::Bool: return bits_[8] != 0;
-    case Type::Int: return as_int() != 0;
-    default: return true;
-  }
-}
-
-HostValue Machine::export_value(const Value& v) const {
-  HostValue h = to_host(v);
-  if (v.is_ref()) HostValueAccess::set_stamp(h, id);
-  return h;
-}
-
-Machine::Import Machine::import_value(const HostValue& h, Value& out) const {
+Machine::Import Machine::import_slow(const HostValue& h, Value& out) const {
   Value raw = to_value(h);
   switch (raw.tag) {
     // Plain values are rebuilt from their payload, so stray bits (a C
@@ -161,15 +115,17 @@ std::optional<Fault> Machine::call_host(uint32_t index, const Value* args, Value
   const Extern& e = module.externs[index];
   // The arguments as the host sees them: exported copies, so the operand
   // stack is never reinterpreted as another type.
+  // Raw storage: each argument is constructed once, by its export.
   constexpr uint32_t kInline = 16;
-  HostValue inline_args[kInline];
-  std::unique_ptr<HostValue[]> many;
-  HostValue* host_args = inline_args;
+  alignas(HostValue) unsigned char inline_args[kInline * sizeof(HostValue)];
+  std::unique_ptr<unsigned char[]> many;
+  unsigned char* storage = inline_args;
   if (e.arity > kInline) {
-    many = std::make_unique<HostValue[]>(e.arity);
-    host_args = many.get();
+    many = std::make_unique_for_overwrite<unsigned char[]>(e.arity * sizeof(HostValue));
+    storage = many.get();
   }
-  for (uint32_t i = 0; i < e.arity; ++i) host_args[i] = export_value(args[i]);
+  HostValue* host_args = reinterpret_cast<HostValue*>(storage);
+  for (uint32_t i = 0; i < e.arity; ++i) new (host_args + i) HostValue(export_value(args[i]));
   HostCall call = HostCallAccess::make();
   HostCallAccess::init(call, vm, std::span<const HostValue>(host_args, e.arity), e.name);
 

@@ -9,6 +9,7 @@
 // of vm/specialize.cpp, direct-threaded (each instruction holds its handler's
 // address); docs/performance.md measures each of these choices.
 #include <cmath>
+#include <functional>
 #include <cstring>
 #include <type_traits>
 
@@ -31,7 +32,7 @@ namespace {
 struct Failure {
   const void* pc = nullptr;  // an Instr or a ThreadedInstr
   FrameHeader* frame = nullptr;
-  Fault fault;
+  std::optional<Fault> fault;  // made only on failure: a run that succeeds builds no strings
 };
 
 std::string operand_types(const Value& a, const Value& b) {
@@ -1084,9 +1085,12 @@ void Machine::thread_code() {
 
 uint32_t Machine::code_index(const void* pc) const {
   // All three arrays have the same indices; a return address may be one past the end.
+  // std::less gives a total order over pointers into unrelated arrays, where
+  // the built-in comparisons are unspecified.
   auto within = [pc](const auto& code) {
     const auto* p = static_cast<const std::remove_reference_t<decltype(code[0])>*>(pc);
-    return p >= code.data() && p <= code.data() + code.size();
+    std::less<const void*> before;
+    return !before(p, code.data()) && !before(code.data() + code.size(), p);
   };
   if (!threaded.empty() && within(threaded))
     return static_cast<uint32_t>(static_cast<const ThreadedInstr*>(pc) - threaded.data());
@@ -1095,13 +1099,13 @@ uint32_t Machine::code_index(const void* pc) const {
 }
 
 Machine::Outcome Machine::execute(uint32_t func, std::span<const Value> argv, Value& result,
-                                  int64_t& halt_code, RuntimeError& error) {
+                                  int64_t& halt_code, std::optional<RuntimeError>& error) {
   Pool& frame_pool = (*pools)[kFramePool];
   const Function& f = module.functions[func];
   Value* sp = stack_top;
   auto fail_now = [&](std::string kind, std::string message) {
     error = RuntimeError{std::move(kind), std::move(message), {}};
-    error.stack.push_back({f.name, module.source_name, f.line});
+    error->stack.push_back({f.name, module.source_name, f.line});
     return Outcome::Failed;
   };
   if (f.max_stack > static_cast<size_t>(stack + stack_size - sp))
@@ -1133,10 +1137,10 @@ Machine::Outcome Machine::execute(uint32_t func, std::span<const Value> argv, Va
   if (outcome != Outcome::Failed) return outcome;
 
   // The backtrace: the faulting instruction, then every caller's call site.
-  error = RuntimeError{failure.fault.kind, failure.fault.message, {}};
+  error = RuntimeError{std::move(failure.fault->kind), std::move(failure.fault->message), {}};
   uint32_t pc = code_index(failure.pc);
   for (FrameHeader* fr = failure.frame; fr != nullptr; fr = fr->caller) {
-    error.stack.push_back({module.functions[fr->func].name, module.source_name, module.line_at(pc)});
+    error->stack.push_back({module.functions[fr->func].name, module.source_name, module.line_at(pc)});
     if (fr->caller != nullptr) pc = code_index(fr->return_pc) - 1;
   }
   // Unwind: every active frame goes back to the pool, so the pools stay consistent.

@@ -6,6 +6,7 @@
 #include <atomic>
 #include <cstddef>
 #include <cstdint>
+#include <cstring>
 #include <span>
 #include <memory>
 #include <optional>
@@ -121,8 +122,9 @@ struct Machine {
   // Runs function `func` with `argv` as its arguments. On success the result
   // is in `result` (or halt's code in `halt_code`).
   enum class Outcome { Returned, Halted, Failed };
+  // `error` is made only when the run fails.
   Outcome execute(uint32_t func, std::span<const Value> argv, Value& result, int64_t& halt_code,
-                  RuntimeError& error);
+                  std::optional<RuntimeError>& error);
 
   // Fills `threaded` from fast_code (at load: a run must not allocate).
   void thread_code();
@@ -140,6 +142,7 @@ struct Machine {
   enum class Import : uint8_t { Ok, Malformed, Foreign, Stale };
   HostValue export_value(const Value& v) const;
   Import import_value(const HostValue& h, Value& out) const;
+  Import import_slow(const HostValue& h, Value& out) const;
   // Why `h` was refused (import's verdict), written into buf, truncated to
   // fit: no allocation.
   std::string_view describe_refused(std::span<char> buf, const HostValue& h, Import why) const;
@@ -150,8 +153,49 @@ struct Machine {
 };
 
 void append_float(double d, fmt::memory_buffer& out);
-// The raw bits of a HostValue, without any check (HostValue's own accessors).
-Value to_value(const HostValue& h);
-HostValue to_host(const Value& v);
+
+// A reference uses the low 32 bits of the payload for its block; the high 32
+// carry the id of the load that exported it. Inside the VM they are zero.
+static_assert(offsetof(Value, block) == 8 && sizeof(Value::block) == 4);
+inline constexpr size_t kStampOffset = 12;
+
+struct HostValueAccess {
+  static Value get(const HostValue& h) {
+    Value v;
+    std::memcpy(static_cast<void*>(&v), h.bits_, sizeof v);
+    return v;
+  }
+  static HostValue make(const Value& v) {
+    HostValue h;
+    std::memcpy(h.bits_, &v, sizeof v);
+    return h;
+  }
+  static uint32_t stamp(const HostValue& h) {
+    uint32_t id;
+    std::memcpy(&id, h.bits_ + kStampOffset, sizeof id);
+    return id;
+  }
+  static void set_stamp(HostValue& h, uint32_t id) { std::memcpy(h.bits_ + kStampOffset, &id, sizeof id); }
+};
+
+// The raw bits of a HostValue, without any check.
+inline Value to_value(const HostValue& h) { return HostValueAccess::get(h); }
+inline HostValue to_host(const Value& v) { return HostValueAccess::make(v); }
+
+inline HostValue Machine::export_value(const Value& v) const {
+  HostValue h = to_host(v);
+  if (v.is_ref()) HostValueAccess::set_stamp(h, id);
+  return h;
+}
+
+// Ints, the common argument, inline; everything else checked out of line.
+inline Machine::Import Machine::import_value(const HostValue& h, Value& out) const {
+  Value raw = to_value(h);
+  if (raw.tag == Tag::Int) {
+    out = Value::integer(raw.i);
+    return Import::Ok;
+  }
+  return import_slow(h, out);
+}
 
 }  // namespace poolvm

@@ -111,7 +111,9 @@ struct Vm::Impl {
   // Takes a verified module: applies overrides, reserves pools and stack,
   // resolves externs, materializes constants.
   bool install(Module module);
+  Status execute(uint32_t func, std::span<const Value> args, Value& result, int64_t& halt_code, bool& halted);
   RunResult run(uint32_t func, std::span<const Value> args);
+  std::optional<RuntimeError> last_run_error;
 
   bool fail_load(std::string file, std::string message, bool config_error) {
     diagnostics.push_back({file, 0, 0, message, config_error});
@@ -147,11 +149,13 @@ struct Vm::Impl {
     RunResult r;
     r.status = Status::BadArgument;
     r.exit_status = kExitRuntimeError;
-    fail(Status::BadArgument, "{}", message);
+    if (message.data() != error) fail(Status::BadArgument, "{}", message);
     r.error = RuntimeError{"bad argument", std::string(message), {}};
     return r;
   }
+  Status prepare_call(int function, std::span<const HostValue> args, Value* values);
   RunResult call(int function, std::span<const HostValue> args);
+  Status call(int function, std::span<const HostValue> args, HostValue& result);
 };
 
 Vm::Vm(Config config) : impl_(std::make_unique<Impl>(std::move(config))) { impl_->self = this; }
@@ -279,8 +283,10 @@ bool Vm::Impl::install(Module module) {
   return true;
 }
 
-RunResult Vm::Impl::run(uint32_t func, std::span<const Value> args) {
-  RunResult r;
+// The one way a run starts: `result` is the function's result (nil after
+// halt); on failure last_run_error describes it.
+Status Vm::Impl::execute(uint32_t func, std::span<const Value> args, Value& result, int64_t& halt_code,
+                         bool& halted) {
   Machine& m = *machine;
   // A nested run (from a host function) keeps its own count and budget;
   // the outer loop holds its count in a local and restores it on return.
@@ -288,28 +294,30 @@ RunResult Vm::Impl::run(uint32_t func, std::span<const Value> args) {
   m.steps = 0;
   m.max_steps = max_steps;
   ++runs_in_progress;
-  Value result = Value::nil();
-  int64_t halt_code = 0;
-  RuntimeError error;
-  switch (m.execute(func, args, result, halt_code, error)) {
-    case Machine::Outcome::Returned:
-      r.value = m.export_value(result);
-      r.exit_status = result.tag == Tag::Int ? static_cast<int>(static_cast<uint64_t>(result.i) & 255) : 0;
-      break;
-    case Machine::Outcome::Halted:
-      r.halted = true;
-      r.exit_status = static_cast<int>(static_cast<uint64_t>(halt_code) & 255);
-      break;
-    case Machine::Outcome::Failed:
-      r.status = Status::RuntimeError;
-      r.exit_status = kExitRuntimeError;
-      fail(Status::RuntimeError, "{}", error.message);
-      r.error = std::move(error);
-      break;
-  }
+  result = Value::nil();
+  Machine::Outcome outcome = m.execute(func, args, result, halt_code, last_run_error);
   --runs_in_progress;
   m.steps = saved_steps;
   output.flush();
+  halted = outcome == Machine::Outcome::Halted;
+  if (outcome != Machine::Outcome::Failed) return Status::Ok;
+  return fail(Status::RuntimeError, "{}", last_run_error->message);
+}
+
+RunResult Vm::Impl::run(uint32_t func, std::span<const Value> args) {
+  RunResult r;
+  Value result;
+  int64_t halt_code = 0;
+  r.status = execute(func, args, result, halt_code, r.halted);
+  if (r.status == Status::RuntimeError) {
+    r.exit_status = kExitRuntimeError;
+    r.error = last_run_error;
+  } else if (r.halted) {
+    r.exit_status = static_cast<int>(static_cast<uint64_t>(halt_code) & 255);
+  } else {
+    r.value = machine->export_value(result);
+    r.exit_status = result.tag == Tag::Int ? static_cast<int>(static_cast<uint64_t>(result.i) & 255) : 0;
+  }
   return r;
 }
 
@@ -322,31 +330,59 @@ RunResult Vm::run_main(const std::vector<std::string>& args) {
   return d.run(static_cast<uint32_t>(d.machine->module.main), {});
 }
 
-RunResult Vm::Impl::call(int function, std::span<const HostValue> args) {
-  if (!machine) return bad_call("no program is loaded");
+// Checks a call's handle, arity and arguments and imports the arguments
+// into `values` (room for args.size()); BadArgument with the reason.
+Status Vm::Impl::prepare_call(int function, std::span<const HostValue> args, Value* values) {
+  if (!machine) return no_program();
   if (function < 0 || static_cast<size_t>(function) >= machine->module.functions.size())
-    return bad_call(fmt::format("bad function handle {}", function));
+    return fail(Status::BadArgument, "bad function handle {}", function);
   const Function& fn = machine->module.functions[function];
   if (fn.arity != args.size())
-    return bad_call(fmt::format("'{}' takes {} argument{}, given {}", fn.name, fn.arity, fn.arity == 1 ? "" : "s",
-                                args.size()));
-  // Imported into a buffer on the C++ stack: no allocation for common arities.
+    return fail(Status::BadArgument, "'{}' takes {} argument{}, given {}", fn.name, fn.arity, fn.arity == 1 ? "" : "s",
+                args.size());
+  for (size_t i = 0; i < args.size(); ++i) {
+    Machine::Import verdict = machine->import_value(args[i], values[i]);
+    if (verdict != Machine::Import::Ok) {
+      char why[200];
+      return fail(Status::BadArgument, "argument {} of '{}': {}", i + 1, fn.name,
+                  machine->describe_refused(why, args[i], verdict));
+    }
+  }
+  return Status::Ok;
+}
+
+// Runs fn(values) with the arguments imported into a buffer on the C++
+// stack: no allocation for common arities.
+template <class Fn>
+auto with_imported(std::span<const HostValue> args, Fn&& fn) {
   constexpr size_t kInline = 16;
   Value inline_args[kInline];
   std::unique_ptr<Value[]> many;
   Value* values = inline_args;
   if (args.size() > kInline) {
-    many = std::make_unique<Value[]>(args.size());
+    many = std::make_unique_for_overwrite<Value[]>(args.size());
     values = many.get();
   }
-  for (size_t i = 0; i < args.size(); ++i) {
-    Machine::Import verdict = machine->import_value(args[i], values[i]);
-    if (verdict != Machine::Import::Ok) {
-      char why[200];
-      return bad_call(fmt::format("argument {} of '{}': {}", i + 1, fn.name, machine->describe_refused(why, args[i], verdict)));
-    }
-  }
-  return run(static_cast<uint32_t>(function), std::span<const Value>(values, args.size()));
+  return fn(values);
+}
+
+RunResult Vm::Impl::call(int function, std::span<const HostValue> args) {
+  return with_imported(args, [&](Value* values) {
+    if (prepare_call(function, args, values) != Status::Ok) return bad_call(error);
+    return run(static_cast<uint32_t>(function), std::span<const Value>(values, args.size()));
+  });
+}
+
+Status Vm::Impl::call(int function, std::span<const HostValue> args, HostValue& result) {
+  return with_imported(args, [&](Value* values) {
+    if (Status s = prepare_call(function, args, values); s != Status::Ok) return s;
+    Value r;
+    int64_t halt_code = 0;
+    bool halted = false;
+    Status s = execute(static_cast<uint32_t>(function), std::span<const Value>(values, args.size()), r, halt_code, halted);
+    if (s == Status::Ok && !halted) result = machine->export_value(r);
+    return s;
+  });
 }
 
 RunResult Vm::call(std::string_view function, std::span<const HostValue> args) {
@@ -362,6 +398,18 @@ RunResult Vm::call(int function, std::span<const HostValue> args) {
   if (!impl_) return run_main();
   return impl_->call(function, args);
 }
+
+Status Vm::call(int function, std::span<const HostValue> args, HostValue& result) {
+  result = HostValue();
+  if (!impl_) return Status::BadArgument;
+  return impl_->call(function, args, result);
+}
+
+namespace {
+const std::optional<RuntimeError> kNoRunError;
+}
+
+const std::optional<RuntimeError>& Vm::last_run_error() const { return impl_ ? impl_->last_run_error : kNoRunError; }
 
 int Vm::find(std::string_view function) const {
   if (!impl_ || !impl_->machine) return -1;

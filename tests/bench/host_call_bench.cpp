@@ -90,6 +90,24 @@ void BM_PoolvmCallHandleCxx(benchmark::State& state) {
   int f = vm.find(last_function(functions));
   int64_t x = 0;
   for (auto _ : state) {
+    poolvm::HostValue arg = poolvm::HostValue::integer(x), r;
+    if (vm.call(f, std::span(&arg, 1), r) != poolvm::Status::Ok) std::abort();
+    x = r.as_int();
+  }
+  benchmark::DoNotOptimize(x);
+}
+
+// The convenience form that builds a RunResult.
+void BM_PoolvmCallHandleRunResult(benchmark::State& state) {
+  int functions = static_cast<int>(state.range(0));
+  poolvm::Vm vm;
+  vm.register_function("host_inc", 1, [](poolvm::HostCall& c) {
+    return poolvm::HostValue::integer(c.args()[0].as_int() + 1);
+  });
+  if (!vm.load_source(pasm_library(functions), "bench.pasm")) std::abort();
+  int f = vm.find(last_function(functions));
+  int64_t x = 0;
+  for (auto _ : state) {
     poolvm::HostValue arg = poolvm::HostValue::integer(x);
     x = vm.call(f, std::span(&arg, 1)).value.as_int();
   }
@@ -160,6 +178,7 @@ void BM_LuaHostFunctionFromScript(benchmark::State& state) {
 
 BENCHMARK(BM_PoolvmCallHandle)->Arg(1)->Arg(500);
 BENCHMARK(BM_PoolvmCallHandleCxx)->Arg(1)->Arg(500);
+BENCHMARK(BM_PoolvmCallHandleRunResult)->Arg(1)->Arg(500);
 BENCHMARK(BM_PoolvmCallByName)->Arg(1)->Arg(500);
 BENCHMARK(BM_LuaPcallRegistryRef)->Arg(1)->Arg(500);
 BENCHMARK(BM_PoolvmHostFunctionFromScript);

@@ -24,6 +24,7 @@
 #include <atomic>
 #include <cstddef>
 #include <cstdint>
+#include <cstring>
 #include <functional>
 #include <memory>
 #include <optional>
@@ -63,19 +64,38 @@ class HostValue {
   enum class Type : uint8_t { Nil, Bool, Int, Float, String, Cons, Record };
 
   HostValue() = default;  // nil
-  static HostValue boolean(bool b);
-  static HostValue integer(int64_t i);
-  static HostValue real(double d);
+  static HostValue boolean(bool b) { return make(Type::Bool, b ? 1 : 0); }
+  static HostValue integer(int64_t i) { uint64_t u; std::memcpy(&u, &i, 8); return make(Type::Int, u); }
+  static HostValue real(double d) { uint64_t u; std::memcpy(&u, &d, 8); return make(Type::Float, u); }
 
   bool is_ref() const { return type() >= Type::String && type() <= Type::Record; }
   Type type() const { return static_cast<Type>(bits_[0]); }
   bool is_nil() const { return type() == Type::Nil; }
-  bool as_bool() const;      // false unless a Bool
-  int64_t as_int() const;    // 0 unless an Int
-  double as_float() const;   // an Int converted, a Float, else 0
-  bool truthy() const;       // false, nil and 0 are false
+  bool as_bool() const { return type() == Type::Bool && bits_[kPayload] != 0; }  // false unless a Bool
+  int64_t as_int() const { return type() == Type::Int ? payload<int64_t>() : 0; }  // 0 unless an Int
+  double as_float() const {  // an Int converted, a Float, else 0
+    return type() == Type::Int ? static_cast<double>(payload<int64_t>()) : type() == Type::Float ? payload<double>() : 0.0;
+  }
+  bool truthy() const {  // false, nil and 0 are false
+    return type() == Type::Bool ? bits_[kPayload] != 0 : type() == Type::Int ? payload<int64_t>() != 0 : !is_nil();
+  }
 
  private:
+  // The layout of the VM's Value (checked by static_asserts in vm/host.cpp):
+  // type in byte 0, payload in bytes 8..15.
+  static constexpr size_t kPayload = 8;
+  static HostValue make(Type t, uint64_t payload) {
+    HostValue h;
+    h.bits_[0] = static_cast<unsigned char>(t);
+    std::memcpy(h.bits_ + kPayload, &payload, 8);
+    return h;
+  }
+  template <class T>
+  T payload() const {
+    T v;
+    std::memcpy(&v, bits_ + kPayload, sizeof v);
+    return v;
+  }
   alignas(8) unsigned char bits_[16] = {};
   friend struct HostValueAccess;
 };
@@ -109,12 +129,12 @@ class HostCall {
 
  private:
   friend struct HostCallAccess;
-  HostCall() = default;
+  HostCall() {}  // user-provided: message_ is written only when a call fails
   Vm* vm_ = nullptr;
   std::span<const HostValue> args_;
   std::string_view function_;
   bool failed_ = false;
-  char message_[240] = {};  // a failure's message; fixed, so failing does not allocate
+  char message_[240];  // a failure's message; fixed, so failing does not allocate
 };
 
 // What --trace is built on: a host sees every allocation and free, every call
@@ -280,6 +300,12 @@ class Vm {
   int find(std::string_view function) const;  // handle >= 0, or -1
   int arity(int function) const;              // -1 for a bad handle
   RunResult call(int function, std::span<const HostValue> args = {});
+  // The same without building a RunResult: the fast path for hosts that call
+  // every tick. Ok: `result` is the function's result (nil after halt).
+  // RuntimeError: last_run_error() describes it. BadArgument: last_error().
+  Status call(int function, std::span<const HostValue> args, HostValue& result);
+  // The error of the last run that failed (empty before any).
+  const std::optional<RuntimeError>& last_run_error() const;
 
   // Globals by name: BadArgument for an unknown name or (set) a stale or
   // foreign value.
