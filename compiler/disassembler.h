@@ -3,6 +3,7 @@
 #pragma once
 
 #include <cstdint>
+#include <span>
 #include <string>
 
 #include "compiler/module.h"
@@ -12,6 +13,12 @@ namespace poolvm {
 // The whole module as valid .pasm: pools, globals, externs, functions with
 // parameter and local names (or generated ones), labels (named, or L<pc>).
 std::string disassemble(const Module& m);
+
+// The same listing, annotated with the superinstructions the VM wrote over
+// m.code in `run_code` (the code the plain loop runs; same indices): each
+// fused instruction gets a comment naming the superinstruction and the
+// sequence it covers, so the text still reassembles to m.
+std::string disassemble_fused(const Module& m, std::span<const Instr> run_code);
 
 // One instruction as source text, e.g. "load n", "push \"a\\n\"", "jz recur",
 // "call fib", "pool_malloc node".

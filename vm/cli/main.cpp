@@ -132,6 +132,8 @@ int main(int argc, char** argv) {
 
   CLI::App* dis = app.add_subcommand("dis", "print a program (.pasm or .pbc) as assembly that reassembles");
   dis->add_option("FILE", file, "program to disassemble")->required();
+  bool fused = false;
+  dis->add_flag("--fused", fused, "show the superinstructions the VM runs, as comments");
 
   std::vector<std::string> args(argv + 1, argv + argc);
   std::vector<std::string> program_args;
@@ -166,7 +168,7 @@ int main(int argc, char** argv) {
     }
     poolvm::ToolResult r = check->parsed()     ? poolvm::check_program(*input, file)
                            : asm_cmd->parsed() ? poolvm::assemble_program(*input, file, strip)
-                                               : poolvm::disassemble_program(*input, file);
+                                               : poolvm::disassemble_program(*input, file, fused);
     if (!r.ok) {
       fmt::print(stderr, "{}", r.diagnostics_text);
       return poolvm::kExitInvalidProgram;
