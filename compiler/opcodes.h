@@ -267,12 +267,19 @@ consteval bool sequences_are_well_formed() {
     // A branch may only end a sequence: no jump leaves from its middle.
     for (int k = 0; k + 1 < s.length; ++k)
       if (kOpInfo[static_cast<uint8_t>(s.ops[k])].flags & (kBranch | kEnd)) return false;
+    // Each sequence once: a second row could never be chosen.
+    for (int j = 0; j < i; ++j) {
+      const OpSequence& t = detail::kSequences[j];
+      bool same = t.length == s.length;
+      for (int k = 0; same && k < s.length; ++k) same = t.ops[k] == s.ops[k];
+      if (same) return false;
+    }
   }
   return true;
 }
 static_assert(sequences_are_well_formed(),
-              "a kFused row declares 2..4 plain instructions, a branch or end only last, and copies the "
-              "first one's mnemonic, operand and stack effect");
+              "a kFused row declares 2..4 plain instructions, a branch or end only last, a sequence no "
+              "other row declares, and copies the first one's mnemonic, operand and stack effect");
 
 constexpr const OpInfo& op_info(Op op) { return kOpInfo[static_cast<uint8_t>(op)]; }
 
