@@ -895,6 +895,7 @@ dispatch:
       if (auto f = m.check_live(*a)) FAIL_FAULT(f);
       *a = Value::integer(strings.length(a->block));
     } else {
+      if (a->tag != Tag::Cons && a->tag != Tag::Rec) TYPE_ERROR1("a string, record or cons", *a);
       REQUIRE_SLOTS_REF(*a);
       *a = Value::integer(m.slots[a->pool]);
     }
