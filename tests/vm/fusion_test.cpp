@@ -31,7 +31,7 @@ std::string sequence_text(const OpSequence& seq) {
   const bool has_load = seq.ops[0] == Op::Load;
   for (int k = 0; k < seq.length; ++k) {
     const OpInfo& info = op_info(seq.ops[k]);
-    std::string operand;
+    std::string_view operand;
     switch (seq.ops[k]) {
       case Op::Load: operand = loads[nloads++ % 3]; break;
       case Op::Store: operand = has_load ? "x" : "z"; break;
