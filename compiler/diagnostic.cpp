@@ -65,6 +65,31 @@ std::string render_diagnostic(const Diagnostic& d, std::string_view source) {
   return out;
 }
 
+void add_columns(std::vector<Diagnostic>& ds, std::string_view source) {
+  auto blank = [](char c) { return c == ' ' || c == '\t'; };
+  auto ident = [](char c) {
+    return c == '_' || (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9');
+  };
+  for (Diagnostic& d : ds) {
+    std::string_view text;
+    if (d.line == 0 || d.column != 0 || !source_line(source, d.line, text)) continue;
+    size_t i = 0;
+    while (i < text.size() && blank(text[i])) ++i;
+    // A label may share the line with its instruction: the caret goes to the instruction.
+    size_t j = i;
+    while (j < text.size() && ident(text[j])) ++j;
+    if (j > i && j < text.size() && text[j] == ':') {
+      i = j + 1;
+      while (i < text.size() && blank(text[i])) ++i;
+    }
+    size_t end = i;
+    while (end < text.size() && !blank(text[end]) && text[end] != ';') ++end;
+    if (end == i) continue;  // nothing to point at
+    d.column = static_cast<uint32_t>(i + 1);
+    d.length = static_cast<uint32_t>(end - i);
+  }
+}
+
 std::string render_diagnostics(const std::vector<Diagnostic>& ds, std::string_view source,
                                size_t limit) {
   std::string out;

@@ -24,6 +24,12 @@ struct Diagnostic {
 // `source` is the whole program text (may be empty: then no quote is shown).
 std::string render_diagnostic(const Diagnostic& d, std::string_view source);
 
+// Diagnostics that know their line but not their column (the verifier's:
+// the module keeps lines, not columns) get the column and length of the
+// line's instruction or directive, after any label, so they render quoted
+// with a caret like assembly errors. `source` is the program text.
+void add_columns(std::vector<Diagnostic>& ds, std::string_view source);
+
 // Renders all of them, at most `limit`, then "N more errors not shown".
 std::string render_diagnostics(const std::vector<Diagnostic>& ds, std::string_view source,
                                size_t limit = 20);

@@ -203,7 +203,19 @@ void pool_lines(const Module& m, std::string& out) {
   }
 }
 
-void function_text(const Module& m, const Function& f, std::string& out) {
+// " ; LoadKLtJz = load push lt jz" after an instruction the VM fused, padded
+// so the comments of a function line up.
+std::string fused_comment(std::span<const Instr> run_code, uint32_t pc, size_t width) {
+  if (pc >= run_code.size() || !valid_op(run_code[pc].op)) return "";
+  const Op op = run_code[pc].op;
+  if (!(op_info(op).flags & kFused)) return "";
+  std::string text = fmt::format("{:{}} ; {} =", "", width, op_info(op).name);
+  const OpSequence& seq = fused_sequence(op);
+  for (int k = 0; k < seq.length; ++k) fmt::format_to(std::back_inserter(text), " {}", op_info(seq.ops[k]).mnemonic);
+  return text;
+}
+
+void function_text(const Module& m, const Function& f, std::string& out, std::span<const Instr> run_code) {
   auto it = std::back_inserter(out);
   fmt::format_to(it, ".func {}", f.name);
   for (uint32_t i = 0; i < f.arity; ++i) fmt::format_to(it, " {}", local_name(f, i));
@@ -232,7 +244,10 @@ void function_text(const Module& m, const Function& f, std::string& out) {
       has_name = true;
     }
     if (target[pc - start] && !has_name) fmt::format_to(it, "{}:\n", label_name(m, f, pc));
-    fmt::format_to(it, "    {}\n", instruction_text(m, &f, pc));
+    const std::string text = instruction_text(m, &f, pc);
+    constexpr size_t kCommentColumn = 24;
+    const size_t pad = text.size() < kCommentColumn ? kCommentColumn - text.size() : 0;
+    fmt::format_to(it, "    {}{}\n", text, fused_comment(run_code, pc, pad));
   }
   out += ".end\n";
 }
@@ -244,7 +259,9 @@ std::string format_instruction(const Module& m, uint32_t pc) {
   return instruction_text(m, function_at(m, pc), pc);
 }
 
-std::string disassemble(const Module& m) {
+std::string disassemble(const Module& m) { return disassemble_fused(m, {}); }
+
+std::string disassemble_fused(const Module& m, std::span<const Instr> run_code) {
   std::string out;
   auto it = std::back_inserter(out);
   // Constants first: a constant is defined before its first use.
@@ -255,7 +272,7 @@ std::string disassemble(const Module& m) {
   for (const auto& e : m.externs) fmt::format_to(it, ".extern {} {}\n", e.name, e.arity);
   for (size_t i = 0; i < m.functions.size(); ++i) {
     if (!out.empty()) out += '\n';
-    function_text(m, m.functions[i], out);
+    function_text(m, m.functions[i], out, run_code);
   }
   return out;
 }

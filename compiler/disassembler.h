@@ -3,6 +3,7 @@
 #pragma once
 
 #include <cstdint>
+#include <span>
 #include <string>
 
 #include "compiler/module.h"
@@ -14,6 +15,12 @@ namespace poolvm {
 // generated ones), labels (named, or L<pc>), and operands spelt as the source
 // wrote them when the module kept how (`push LIMIT`, `getf body.mass`).
 std::string disassemble(const Module& m);
+
+// The same listing, annotated with the superinstructions the VM wrote over
+// m.code in `run_code` (the code the plain loop runs; same indices): each
+// fused instruction gets a comment naming the superinstruction and the
+// sequence it covers, so the text still reassembles to m.
+std::string disassemble_fused(const Module& m, std::span<const Instr> run_code);
 
 // One instruction as source text, e.g. "load n", "push \"a\\n\"", "jz recur",
 // "call fib", "pool_malloc node", "getf body.mass".

@@ -3,7 +3,11 @@
 // the generated docs (tools/gen_opcode_docs) all expand this X-macro. Do not
 // write a list of opcodes anywhere else.
 //
-// X(Name, "mnemonic", Operand, pops, pushes, flags, "doc")
+// X(Name, number, "mnemonic", Operand, pops, pushes, flags, "doc" [, {sequence}])
+//   number: the opcode's number, pinned: it is what a .pbc file stores, so it
+//   never changes once released. Rows are in number order and a new row takes
+//   the next number (static_asserts below), so inserting a row mid-table is a
+//   compile error instead of a silent renumbering of every file on disk.
 //   Operand: the kind of the single operand (OperandKind below).
 //   pops/pushes: stack effect; kVar where it depends on the callee (call).
 //   flags: kBranch (may jump to its label), kEnd (control never falls
@@ -13,10 +17,19 @@
 //   sequence after verification, in its own copy of the code, and leaves the
 //   rest of the sequence in place, so jumps into the middle still work and
 //   nothing is renumbered; never valid in a module).
+//   {sequence}: kFused rows only, the instructions the superinstruction
+//   stands for. vm/specialize.cpp matches these, longest first; the handler
+//   in vm/interpreter.cpp advances by their count. Its mnemonic, operand and
+//   stack effect are those of the first instruction (checked below); the doc
+//   names any operand condition (vm/specialize.cpp checks those).
+//
+// Adding a superinstruction: one kFused row here, one handler in
+// vm/interpreter.cpp.
 #pragma once
 
 #include <cstddef>
 #include <cstdint>
+#include <initializer_list>
 #include <string_view>
 
 namespace poolvm {
@@ -37,146 +50,147 @@ enum class OperandKind : uint8_t {
 inline constexpr int kVar = -1;
 inline constexpr uint8_t kNoFlags = 0, kBranch = 1, kEnd = 2, kInternal = 4, kFused = 8;
 
-#define POOLVM_OPCODES(X)                                                                        \
-  X(Push, "push", Const, 0, 1, kNoFlags, "push a literal: int, float, string, true, false, nil") \
-  X(Pop, "pop", None, 1, 0, kNoFlags, "drop the top value")                                      \
-  X(Dup, "dup", None, 1, 2, kNoFlags, "( v -- v v )")                                            \
-  X(Swap, "swap", None, 2, 2, kNoFlags, "( a b -- b a )")                                        \
-  X(Over, "over", None, 2, 3, kNoFlags, "( a b -- a b a )")                                      \
-  X(Load, "load", Local, 0, 1, kNoFlags, "push a local, by name or index")                      \
-  X(Store, "store", Local, 1, 0, kNoFlags, "pop into a local")                                  \
-  X(GLoad, "gload", Global, 0, 1, kNoFlags, "push a global")                                    \
-  X(GStore, "gstore", Global, 1, 0, kNoFlags, "pop into a global")                              \
-  X(Add, "add", None, 2, 1, kNoFlags, "a + b; ints wrap; a float operand gives a float")        \
-  X(Sub, "sub", None, 2, 1, kNoFlags, "a - b")                                                   \
-  X(Mul, "mul", None, 2, 1, kNoFlags, "a * b")                                                   \
-  X(Div, "div", None, 2, 1, kNoFlags, "a / b; ints truncate toward zero; int / 0 is an error")  \
-  X(Mod, "mod", None, 2, 1, kNoFlags, "int remainder with the sign of a; 0 divisor is an error") \
-  X(Neg, "neg", None, 1, 1, kNoFlags, "-a")                                                      \
-  X(BAnd, "band", None, 2, 1, kNoFlags, "bitwise and of ints")                                  \
-  X(BOr, "bor", None, 2, 1, kNoFlags, "bitwise or of ints")                                     \
-  X(BXor, "bxor", None, 2, 1, kNoFlags, "bitwise xor of ints")                                  \
-  X(Shl, "shl", None, 2, 1, kNoFlags, "a << (b mod 64)")                                        \
-  X(Shr, "shr", None, 2, 1, kNoFlags, "a >> (b mod 64), arithmetic")                            \
-  X(BNot, "bnot", None, 1, 1, kNoFlags, "bitwise not of an int")                                \
-  X(IToF, "itof", None, 1, 1, kNoFlags, "int to float")                                         \
-  X(FToI, "ftoi", None, 1, 1, kNoFlags, "float to int, truncating; NaN or out of range is an error") \
-  X(Sqrt, "sqrt", None, 1, 1, kNoFlags, "square root, as a float")                              \
-  X(Eq, "eq", None, 2, 1, kNoFlags, "equal: numbers by value, strings by content, refs by identity") \
-  X(Ne, "ne", None, 2, 1, kNoFlags, "not eq")                                                    \
-  X(Lt, "lt", None, 2, 1, kNoFlags, "a < b for two numbers or two strings")                     \
-  X(Le, "le", None, 2, 1, kNoFlags, "a <= b")                                                    \
-  X(Gt, "gt", None, 2, 1, kNoFlags, "a > b")                                                     \
-  X(Ge, "ge", None, 2, 1, kNoFlags, "a >= b")                                                    \
-  X(Not, "not", None, 1, 1, kNoFlags, "true when v is false, nil or 0")                         \
-  X(Jmp, "jmp", Label, 0, 0, kBranch | kEnd, "jump to a label")                                 \
-  X(Jz, "jz", Label, 1, 0, kBranch, "pop; jump when false, nil or 0")                           \
-  X(Jnz, "jnz", Label, 1, 0, kBranch, "pop; jump when true")                                    \
-  X(Call, "call", Func, kVar, kVar, kNoFlags, "call a function with its arity's arguments; takes a frame block") \
-  X(CallExtern, "call", Extern, kVar, kVar, kInternal, "call a host function (.extern)")        \
-  X(TailCall, "tailcall", Func, kVar, kVar, kEnd, "call in place of this function, reusing its frame") \
-  X(TailCallExtern, "tailcall", Extern, kVar, kVar, kEnd | kInternal, "call a host function and return its result") \
-  X(Ret, "ret", None, 1, 0, kEnd, "return the only value on the operand stack")                 \
-  X(Halt, "halt", None, 1, 0, kEnd, "stop the program with an int exit status")                 \
-  X(PoolMalloc, "pool_malloc", RecPool, 0, 1, kNoFlags, "a fresh nil-filled block of a record pool or cons; nil when exhausted") \
-  X(PoolFree, "pool_free", None, 1, 0, kNoFlags, "give a block (a string: all its blocks) back; nil is a no-op") \
-  X(PoolUsed, "pool_used", AnyPool, 0, 1, kNoFlags, "blocks in use in a pool")                  \
-  X(PoolCap, "pool_cap", AnyPool, 0, 1, kNoFlags, "capacity of a pool in blocks")               \
-  X(GetF, "getf", Slot, 1, 1, kNoFlags, "slot N of a record or cons")                           \
-  X(SetF, "setf", Slot, 2, 0, kNoFlags, "( ref v -- ) set slot N")                              \
-  X(GetI, "geti", None, 2, 1, kNoFlags, "( ref i -- v ) slot i")                                \
-  X(SetI, "seti", None, 3, 0, kNoFlags, "( ref i v -- ) set slot i")                            \
-  X(Len, "len", None, 1, 1, kNoFlags, "slots of a record (2 for a cons), bytes of a string")     \
-  X(Cons, "cons", None, 2, 1, kNoFlags, "( a d -- ref ) a cons cell; exhaustion is an error")   \
-  X(Car, "car", None, 1, 1, kNoFlags, "first slot of a cons")                                   \
-  X(Cdr, "cdr", None, 1, 1, kNoFlags, "second slot of a cons")                                  \
-  X(SetCar, "setcar", None, 2, 0, kNoFlags, "( ref v -- ) set the car")                         \
-  X(SetCdr, "setcdr", None, 2, 0, kNoFlags, "( ref v -- ) set the cdr")                         \
-  X(Concat, "concat", None, 2, 1, kNoFlags, "new string a followed by b")                       \
-  X(ToStr, "tostr", None, 1, 1, kNoFlags, "new string: v's printed form")                       \
-  X(Substr, "substr", None, 3, 1, kNoFlags, "( s start n -- s2 ) new string")                   \
-  X(Byte, "byte", None, 2, 1, kNoFlags, "( s i -- int ) byte i of s")                           \
-  X(ToInt, "toint", None, 1, 1, kNoFlags, "decimal integer with optional sign, or nil")         \
-  X(Print, "print", None, 1, 0, kNoFlags, "print v and a newline")                              \
-  X(Write, "write", None, 1, 0, kNoFlags, "print v without a newline")                          \
-  X(Argc, "argc", None, 0, 1, kNoFlags, "number of program arguments")                          \
-  X(Argv, "argv", None, 1, 1, kNoFlags, "new string: program argument i (0-based)")             \
-  X(Assert, "assert", None, 1, 0, kNoFlags, "runtime error 'assertion failed' when v is false") \
-  X(Nop, "nop", None, 0, 0, kNoFlags, "do nothing")                                            \
-  /* Superinstructions, chosen from profiles of fib, loops and binary_trees. */                \
-  X(LoadJz, "load", Local, 0, 1, kInternal | kFused, "load L; jz T")                             \
-  X(LoadJnz, "load", Local, 0, 1, kInternal | kFused, "load L; jnz T")                           \
-  X(LoadAddK, "load", Local, 0, 1, kInternal | kFused, "load L; push K; add")                    \
-  X(LoadSubK, "load", Local, 0, 1, kInternal | kFused, "load L; push K; sub")                    \
-  X(LoadPush, "load", Local, 0, 1, kInternal | kFused, "load L; push K")                         \
-  X(LtJz, "lt", None, 2, 1, kInternal | kFused, "lt; jz T")                                      \
-  X(LeJz, "le", None, 2, 1, kInternal | kFused, "le; jz T")                                      \
-  X(GtJz, "gt", None, 2, 1, kInternal | kFused, "gt; jz T")                                      \
-  X(GeJz, "ge", None, 2, 1, kInternal | kFused, "ge; jz T")                                      \
-  X(EqJz, "eq", None, 2, 1, kInternal | kFused, "eq; jz T")                                      \
-  X(NeJz, "ne", None, 2, 1, kInternal | kFused, "ne; jz T")                                      \
-  X(LtJnz, "lt", None, 2, 1, kInternal | kFused, "lt; jnz T")                                    \
-  X(LeJnz, "le", None, 2, 1, kInternal | kFused, "le; jnz T")                                    \
-  X(GtJnz, "gt", None, 2, 1, kInternal | kFused, "gt; jnz T")                                    \
-  X(GeJnz, "ge", None, 2, 1, kInternal | kFused, "ge; jnz T")                                    \
-  X(EqJnz, "eq", None, 2, 1, kInternal | kFused, "eq; jnz T")                                    \
-  X(NeJnz, "ne", None, 2, 1, kInternal | kFused, "ne; jnz T")                                    \
-  /* Second round, from profiles of tests/bench (loop, list, sieve, fib). */                    \
-  X(LoadLoad, "load", Local, 0, 1, kInternal | kFused, "load L; load M")                         \
-  X(LoadAdd, "load", Local, 0, 1, kInternal | kFused, "load L; add")                             \
-  X(LoadSub, "load", Local, 0, 1, kInternal | kFused, "load L; sub")                             \
-  X(LoadMul, "load", Local, 0, 1, kInternal | kFused, "load L; mul")                             \
-  X(AddK, "push", Const, 0, 1, kInternal | kFused, "push K; add")                                \
-  X(SubK, "push", Const, 0, 1, kInternal | kFused, "push K; sub")                                \
-  X(MulK, "push", Const, 0, 1, kInternal | kFused, "push K; mul")                                \
-  X(ModK, "push", Const, 0, 1, kInternal | kFused, "push K; mod (K not 0 or -1)")                \
-  X(AddStore, "add", None, 2, 1, kInternal | kFused, "add; store L")                             \
-  X(StoreLoad, "store", Local, 1, 0, kInternal | kFused, "store L; load M")                      \
-  X(DupStore, "dup", None, 1, 2, kInternal | kFused, "dup; store L")                             \
-  X(IncLocal, "load", Local, 0, 1, kInternal | kFused, "load L; push K; add; store L")           \
-  X(DecLocal, "load", Local, 0, 1, kInternal | kFused, "load L; push K; sub; store L")           \
-  X(LoadCar, "load", Local, 0, 1, kInternal | kFused, "load L; car")                             \
-  X(LoadCdr, "load", Local, 0, 1, kInternal | kFused, "load L; cdr")                             \
-  X(LoadGetF, "load", Local, 0, 1, kInternal | kFused, "load L; getf N")                         \
-  X(LoadRet, "load", Local, 0, 1, kInternal | kFused, "load L; ret")                             \
-  X(LoadKLtJz, "load", Local, 0, 1, kInternal | kFused, "load L; push K; lt; jz T")             \
-  X(LoadKLeJz, "load", Local, 0, 1, kInternal | kFused, "load L; push K; le; jz T")             \
-  X(LoadKGtJz, "load", Local, 0, 1, kInternal | kFused, "load L; push K; gt; jz T")             \
-  X(LoadKGeJz, "load", Local, 0, 1, kInternal | kFused, "load L; push K; ge; jz T")             \
-  X(LoadKEqJz, "load", Local, 0, 1, kInternal | kFused, "load L; push K; eq; jz T")             \
-  X(LoadKNeJz, "load", Local, 0, 1, kInternal | kFused, "load L; push K; ne; jz T")             \
-  X(LoadKLtJnz, "load", Local, 0, 1, kInternal | kFused, "load L; push K; lt; jnz T")           \
-  X(LoadKLeJnz, "load", Local, 0, 1, kInternal | kFused, "load L; push K; le; jnz T")           \
-  X(LoadKGtJnz, "load", Local, 0, 1, kInternal | kFused, "load L; push K; gt; jnz T")           \
-  X(LoadKGeJnz, "load", Local, 0, 1, kInternal | kFused, "load L; push K; ge; jnz T")           \
-  X(LoadKEqJnz, "load", Local, 0, 1, kInternal | kFused, "load L; push K; eq; jnz T")           \
-  X(LoadKNeJnz, "load", Local, 0, 1, kInternal | kFused, "load L; push K; ne; jnz T")           \
-  X(AddLocals, "load", Local, 0, 1, kInternal | kFused, "load L; load M; add; store N")         \
-  X(LoadLoadGetI, "load", Local, 0, 1, kInternal | kFused, "load L; load M; geti")              \
-  X(LoadSetI, "load", Local, 0, 1, kInternal | kFused, "load L; seti")                          \
-  X(PushSetI, "push", Const, 0, 1, kInternal | kFused, "push K; seti")                          \
-  X(GetIToLocal, "load", Local, 0, 1, kInternal | kFused, "load L; load M; geti; store N")       \
-  X(SetILocals, "load", Local, 0, 1, kInternal | kFused, "load L; load M; load N; seti")         \
-  X(LoadLoadLtJz, "load", Local, 0, 1, kInternal | kFused, "load L; load M; lt; jz T") \
-  X(LoadLoadLeJz, "load", Local, 0, 1, kInternal | kFused, "load L; load M; le; jz T") \
-  X(LoadLoadGtJz, "load", Local, 0, 1, kInternal | kFused, "load L; load M; gt; jz T") \
-  X(LoadLoadGeJz, "load", Local, 0, 1, kInternal | kFused, "load L; load M; ge; jz T") \
-  X(LoadLoadEqJz, "load", Local, 0, 1, kInternal | kFused, "load L; load M; eq; jz T") \
-  X(LoadLoadNeJz, "load", Local, 0, 1, kInternal | kFused, "load L; load M; ne; jz T") \
-  X(LoadLoadLtJnz, "load", Local, 0, 1, kInternal | kFused, "load L; load M; lt; jnz T") \
-  X(LoadLoadLeJnz, "load", Local, 0, 1, kInternal | kFused, "load L; load M; le; jnz T") \
-  X(LoadLoadGtJnz, "load", Local, 0, 1, kInternal | kFused, "load L; load M; gt; jnz T") \
-  X(LoadLoadGeJnz, "load", Local, 0, 1, kInternal | kFused, "load L; load M; ge; jnz T") \
-  X(LoadLoadEqJnz, "load", Local, 0, 1, kInternal | kFused, "load L; load M; eq; jnz T") \
-  X(LoadLoadNeJnz, "load", Local, 0, 1, kInternal | kFused, "load L; load M; ne; jnz T")
+#define POOLVM_OPCODES(X)                                                                                \
+  X(Push, 0, "push", Const, 0, 1, kNoFlags, "push a literal: int, float, string, true, false, nil")      \
+  X(Pop, 1, "pop", None, 1, 0, kNoFlags, "drop the top value")                                           \
+  X(Dup, 2, "dup", None, 1, 2, kNoFlags, "( v -- v v )")                                                 \
+  X(Swap, 3, "swap", None, 2, 2, kNoFlags, "( a b -- b a )")                                             \
+  X(Over, 4, "over", None, 2, 3, kNoFlags, "( a b -- a b a )")                                           \
+  X(Load, 5, "load", Local, 0, 1, kNoFlags, "push a local, by name or index")                            \
+  X(Store, 6, "store", Local, 1, 0, kNoFlags, "pop into a local")                                        \
+  X(GLoad, 7, "gload", Global, 0, 1, kNoFlags, "push a global")                                          \
+  X(GStore, 8, "gstore", Global, 1, 0, kNoFlags, "pop into a global")                                    \
+  X(Add, 9, "add", None, 2, 1, kNoFlags, "a + b; ints wrap; a float operand gives a float")              \
+  X(Sub, 10, "sub", None, 2, 1, kNoFlags, "a - b")                                                       \
+  X(Mul, 11, "mul", None, 2, 1, kNoFlags, "a * b")                                                       \
+  X(Div, 12, "div", None, 2, 1, kNoFlags, "a / b; ints truncate toward zero; int / 0 is an error")       \
+  X(Mod, 13, "mod", None, 2, 1, kNoFlags, "int remainder with the sign of a; 0 divisor is an error")     \
+  X(Neg, 14, "neg", None, 1, 1, kNoFlags, "-a")                                                          \
+  X(BAnd, 15, "band", None, 2, 1, kNoFlags, "bitwise and of ints")                                       \
+  X(BOr, 16, "bor", None, 2, 1, kNoFlags, "bitwise or of ints")                                          \
+  X(BXor, 17, "bxor", None, 2, 1, kNoFlags, "bitwise xor of ints")                                       \
+  X(Shl, 18, "shl", None, 2, 1, kNoFlags, "a << (b mod 64)")                                             \
+  X(Shr, 19, "shr", None, 2, 1, kNoFlags, "a >> (b mod 64), arithmetic")                                 \
+  X(BNot, 20, "bnot", None, 1, 1, kNoFlags, "bitwise not of an int")                                     \
+  X(IToF, 21, "itof", None, 1, 1, kNoFlags, "int to float")                                              \
+  X(FToI, 22, "ftoi", None, 1, 1, kNoFlags, "float to int, truncating; NaN or out of range is an error") \
+  X(Sqrt, 23, "sqrt", None, 1, 1, kNoFlags, "square root, as a float")                                   \
+  X(Eq, 24, "eq", None, 2, 1, kNoFlags, "equal: numbers by value, strings by content, refs by identity") \
+  X(Ne, 25, "ne", None, 2, 1, kNoFlags, "not eq")                                                        \
+  X(Lt, 26, "lt", None, 2, 1, kNoFlags, "a < b for two numbers or two strings")                          \
+  X(Le, 27, "le", None, 2, 1, kNoFlags, "a <= b")                                                        \
+  X(Gt, 28, "gt", None, 2, 1, kNoFlags, "a > b")                                                         \
+  X(Ge, 29, "ge", None, 2, 1, kNoFlags, "a >= b")                                                        \
+  X(Not, 30, "not", None, 1, 1, kNoFlags, "true when v is false, nil or 0")                              \
+  X(Jmp, 31, "jmp", Label, 0, 0, kBranch | kEnd, "jump to a label")                                      \
+  X(Jz, 32, "jz", Label, 1, 0, kBranch, "pop; jump when false, nil or 0")                                \
+  X(Jnz, 33, "jnz", Label, 1, 0, kBranch, "pop; jump when true")                                         \
+  X(Call, 34, "call", Func, kVar, kVar, kNoFlags, "call a function with its arity's arguments; takes a frame block") \
+  X(CallExtern, 35, "call", Extern, kVar, kVar, kInternal, "call a host function (.extern)")             \
+  X(TailCall, 36, "tailcall", Func, kVar, kVar, kEnd, "call in place of this function, reusing its frame") \
+  X(TailCallExtern, 37, "tailcall", Extern, kVar, kVar, kEnd | kInternal, "call a host function and return its result") \
+  X(Ret, 38, "ret", None, 1, 0, kEnd, "return the only value on the operand stack")                      \
+  X(Halt, 39, "halt", None, 1, 0, kEnd, "stop the program with an int exit status")                      \
+  X(PoolMalloc, 40, "pool_malloc", RecPool, 0, 1, kNoFlags, "a fresh nil-filled block of a record pool or cons; nil when exhausted") \
+  X(PoolFree, 41, "pool_free", None, 1, 0, kNoFlags, "give a block (a string: all its blocks) back; nil is a no-op") \
+  X(PoolUsed, 42, "pool_used", AnyPool, 0, 1, kNoFlags, "blocks in use in a pool")                       \
+  X(PoolCap, 43, "pool_cap", AnyPool, 0, 1, kNoFlags, "capacity of a pool in blocks")                    \
+  X(GetF, 44, "getf", Slot, 1, 1, kNoFlags, "slot N of a record or cons")                                \
+  X(SetF, 45, "setf", Slot, 2, 0, kNoFlags, "( ref v -- ) set slot N")                                   \
+  X(GetI, 46, "geti", None, 2, 1, kNoFlags, "( ref i -- v ) slot i")                                     \
+  X(SetI, 47, "seti", None, 3, 0, kNoFlags, "( ref i v -- ) set slot i")                                 \
+  X(Len, 48, "len", None, 1, 1, kNoFlags, "slots of a record (2 for a cons), bytes of a string")         \
+  X(Cons, 49, "cons", None, 2, 1, kNoFlags, "( a d -- ref ) a cons cell; exhaustion is an error")        \
+  X(Car, 50, "car", None, 1, 1, kNoFlags, "first slot of a cons")                                        \
+  X(Cdr, 51, "cdr", None, 1, 1, kNoFlags, "second slot of a cons")                                       \
+  X(SetCar, 52, "setcar", None, 2, 0, kNoFlags, "( ref v -- ) set the car")                              \
+  X(SetCdr, 53, "setcdr", None, 2, 0, kNoFlags, "( ref v -- ) set the cdr")                              \
+  X(Concat, 54, "concat", None, 2, 1, kNoFlags, "new string a followed by b")                            \
+  X(ToStr, 55, "tostr", None, 1, 1, kNoFlags, "new string: v's printed form")                            \
+  X(Substr, 56, "substr", None, 3, 1, kNoFlags, "( s start n -- s2 ) new string")                        \
+  X(Byte, 57, "byte", None, 2, 1, kNoFlags, "( s i -- int ) byte i of s")                                \
+  X(ToInt, 58, "toint", None, 1, 1, kNoFlags, "decimal integer with optional sign, or nil")              \
+  X(Print, 59, "print", None, 1, 0, kNoFlags, "print v and a newline")                                   \
+  X(Write, 60, "write", None, 1, 0, kNoFlags, "print v without a newline")                               \
+  X(Argc, 61, "argc", None, 0, 1, kNoFlags, "number of program arguments")                               \
+  X(Argv, 62, "argv", None, 1, 1, kNoFlags, "new string: program argument i (0-based)")                  \
+  X(Assert, 63, "assert", None, 1, 0, kNoFlags, "runtime error 'assertion failed' when v is false")      \
+  X(Nop, 64, "nop", None, 0, 0, kNoFlags, "do nothing")                                                  \
+  /* Superinstructions, chosen from profiles of fib, loops and binary_trees. */                          \
+  X(LoadJz, 65, "load", Local, 0, 1, kInternal | kFused, "", {Load, Jz})                                 \
+  X(LoadJnz, 66, "load", Local, 0, 1, kInternal | kFused, "", {Load, Jnz})                               \
+  X(LoadAddK, 67, "load", Local, 0, 1, kInternal | kFused, "K an int", {Load, Push, Add})                \
+  X(LoadSubK, 68, "load", Local, 0, 1, kInternal | kFused, "K an int", {Load, Push, Sub})                \
+  X(LoadPush, 69, "load", Local, 0, 1, kInternal | kFused, "", {Load, Push})                             \
+  X(LtJz, 70, "lt", None, 2, 1, kInternal | kFused, "", {Lt, Jz})                                        \
+  X(LeJz, 71, "le", None, 2, 1, kInternal | kFused, "", {Le, Jz})                                        \
+  X(GtJz, 72, "gt", None, 2, 1, kInternal | kFused, "", {Gt, Jz})                                        \
+  X(GeJz, 73, "ge", None, 2, 1, kInternal | kFused, "", {Ge, Jz})                                        \
+  X(EqJz, 74, "eq", None, 2, 1, kInternal | kFused, "", {Eq, Jz})                                        \
+  X(NeJz, 75, "ne", None, 2, 1, kInternal | kFused, "", {Ne, Jz})                                        \
+  X(LtJnz, 76, "lt", None, 2, 1, kInternal | kFused, "", {Lt, Jnz})                                      \
+  X(LeJnz, 77, "le", None, 2, 1, kInternal | kFused, "", {Le, Jnz})                                      \
+  X(GtJnz, 78, "gt", None, 2, 1, kInternal | kFused, "", {Gt, Jnz})                                      \
+  X(GeJnz, 79, "ge", None, 2, 1, kInternal | kFused, "", {Ge, Jnz})                                      \
+  X(EqJnz, 80, "eq", None, 2, 1, kInternal | kFused, "", {Eq, Jnz})                                      \
+  X(NeJnz, 81, "ne", None, 2, 1, kInternal | kFused, "", {Ne, Jnz})                                      \
+  /* Second round, from profiles of tests/bench (loop, list, sieve, fib). */                             \
+  X(LoadLoad, 82, "load", Local, 0, 1, kInternal | kFused, "", {Load, Load})                             \
+  X(LoadAdd, 83, "load", Local, 0, 1, kInternal | kFused, "", {Load, Add})                               \
+  X(LoadSub, 84, "load", Local, 0, 1, kInternal | kFused, "", {Load, Sub})                               \
+  X(LoadMul, 85, "load", Local, 0, 1, kInternal | kFused, "", {Load, Mul})                               \
+  X(AddK, 86, "push", Const, 0, 1, kInternal | kFused, "K an int", {Push, Add})                          \
+  X(SubK, 87, "push", Const, 0, 1, kInternal | kFused, "K an int", {Push, Sub})                          \
+  X(MulK, 88, "push", Const, 0, 1, kInternal | kFused, "K an int", {Push, Mul})                          \
+  X(ModK, 89, "push", Const, 0, 1, kInternal | kFused, "K an int, not 0 or -1", {Push, Mod})             \
+  X(AddStore, 90, "add", None, 2, 1, kInternal | kFused, "", {Add, Store})                               \
+  X(StoreLoad, 91, "store", Local, 1, 0, kInternal | kFused, "only when the load starts no superinstruction of its own", {Store, Load}) \
+  X(DupStore, 92, "dup", None, 1, 2, kInternal | kFused, "", {Dup, Store})                               \
+  X(IncLocal, 93, "load", Local, 0, 1, kInternal | kFused, "K an int; both the same local", {Load, Push, Add, Store}) \
+  X(DecLocal, 94, "load", Local, 0, 1, kInternal | kFused, "K an int; both the same local", {Load, Push, Sub, Store}) \
+  X(LoadCar, 95, "load", Local, 0, 1, kInternal | kFused, "", {Load, Car})                               \
+  X(LoadCdr, 96, "load", Local, 0, 1, kInternal | kFused, "", {Load, Cdr})                               \
+  X(LoadGetF, 97, "load", Local, 0, 1, kInternal | kFused, "", {Load, GetF})                             \
+  X(LoadRet, 98, "load", Local, 0, 1, kInternal | kFused, "", {Load, Ret})                               \
+  X(LoadKLtJz, 99, "load", Local, 0, 1, kInternal | kFused, "K an int", {Load, Push, Lt, Jz})            \
+  X(LoadKLeJz, 100, "load", Local, 0, 1, kInternal | kFused, "K an int", {Load, Push, Le, Jz})           \
+  X(LoadKGtJz, 101, "load", Local, 0, 1, kInternal | kFused, "K an int", {Load, Push, Gt, Jz})           \
+  X(LoadKGeJz, 102, "load", Local, 0, 1, kInternal | kFused, "K an int", {Load, Push, Ge, Jz})           \
+  X(LoadKEqJz, 103, "load", Local, 0, 1, kInternal | kFused, "K an int", {Load, Push, Eq, Jz})           \
+  X(LoadKNeJz, 104, "load", Local, 0, 1, kInternal | kFused, "K an int", {Load, Push, Ne, Jz})           \
+  X(LoadKLtJnz, 105, "load", Local, 0, 1, kInternal | kFused, "K an int", {Load, Push, Lt, Jnz})         \
+  X(LoadKLeJnz, 106, "load", Local, 0, 1, kInternal | kFused, "K an int", {Load, Push, Le, Jnz})         \
+  X(LoadKGtJnz, 107, "load", Local, 0, 1, kInternal | kFused, "K an int", {Load, Push, Gt, Jnz})         \
+  X(LoadKGeJnz, 108, "load", Local, 0, 1, kInternal | kFused, "K an int", {Load, Push, Ge, Jnz})         \
+  X(LoadKEqJnz, 109, "load", Local, 0, 1, kInternal | kFused, "K an int", {Load, Push, Eq, Jnz})         \
+  X(LoadKNeJnz, 110, "load", Local, 0, 1, kInternal | kFused, "K an int", {Load, Push, Ne, Jnz})         \
+  X(AddLocals, 111, "load", Local, 0, 1, kInternal | kFused, "", {Load, Load, Add, Store})               \
+  X(LoadLoadGetI, 112, "load", Local, 0, 1, kInternal | kFused, "", {Load, Load, GetI})                  \
+  X(LoadSetI, 113, "load", Local, 0, 1, kInternal | kFused, "", {Load, SetI})                            \
+  X(PushSetI, 114, "push", Const, 0, 1, kInternal | kFused, "", {Push, SetI})                            \
+  X(GetIToLocal, 115, "load", Local, 0, 1, kInternal | kFused, "", {Load, Load, GetI, Store})            \
+  X(SetILocals, 116, "load", Local, 0, 1, kInternal | kFused, "", {Load, Load, Load, SetI})              \
+  X(LoadLoadLtJz, 117, "load", Local, 0, 1, kInternal | kFused, "", {Load, Load, Lt, Jz})                \
+  X(LoadLoadLeJz, 118, "load", Local, 0, 1, kInternal | kFused, "", {Load, Load, Le, Jz})                \
+  X(LoadLoadGtJz, 119, "load", Local, 0, 1, kInternal | kFused, "", {Load, Load, Gt, Jz})                \
+  X(LoadLoadGeJz, 120, "load", Local, 0, 1, kInternal | kFused, "", {Load, Load, Ge, Jz})                \
+  X(LoadLoadEqJz, 121, "load", Local, 0, 1, kInternal | kFused, "", {Load, Load, Eq, Jz})                \
+  X(LoadLoadNeJz, 122, "load", Local, 0, 1, kInternal | kFused, "", {Load, Load, Ne, Jz})                \
+  X(LoadLoadLtJnz, 123, "load", Local, 0, 1, kInternal | kFused, "", {Load, Load, Lt, Jnz})              \
+  X(LoadLoadLeJnz, 124, "load", Local, 0, 1, kInternal | kFused, "", {Load, Load, Le, Jnz})              \
+  X(LoadLoadGtJnz, 125, "load", Local, 0, 1, kInternal | kFused, "", {Load, Load, Gt, Jnz})              \
+  X(LoadLoadGeJnz, 126, "load", Local, 0, 1, kInternal | kFused, "", {Load, Load, Ge, Jnz})              \
+  X(LoadLoadEqJnz, 127, "load", Local, 0, 1, kInternal | kFused, "", {Load, Load, Eq, Jnz})              \
+  X(LoadLoadNeJnz, 128, "load", Local, 0, 1, kInternal | kFused, "", {Load, Load, Ne, Jnz})
 
 enum class Op : uint8_t {
-#define POOLVM_X(name, mn, operand, pops, pushes, flags, doc) name,
+#define POOLVM_X(name, number, ...) name = number,
   POOLVM_OPCODES(POOLVM_X)
 #undef POOLVM_X
 };
 
 struct OpInfo {
+  std::string_view name;  // the row's name, e.g. "LoadKLtJz" (dis --fused, docs)
   std::string_view mnemonic;
   OperandKind operand;
   int8_t pops;
@@ -186,8 +200,8 @@ struct OpInfo {
 };
 
 inline constexpr OpInfo kOpInfo[] = {
-#define POOLVM_X(name, mn, operand, pops, pushes, flags, doc) \
-  {mn, OperandKind::operand, pops, pushes, flags, doc},
+#define POOLVM_X(name, number, mn, operand, pops, pushes, flags, doc, ...) \
+  {#name, mn, OperandKind::operand, pops, pushes, flags, doc},
     POOLVM_OPCODES(POOLVM_X)
 #undef POOLVM_X
 };
@@ -195,7 +209,79 @@ inline constexpr OpInfo kOpInfo[] = {
 inline constexpr int kNumOps = static_cast<int>(sizeof(kOpInfo) / sizeof(kOpInfo[0]));
 static_assert(kNumOps <= 256, "opcodes are one byte");
 
-inline const OpInfo& op_info(Op op) { return kOpInfo[static_cast<uint8_t>(op)]; }
+// Pinned numbers are unique and dense: row k carries number k.
+inline constexpr uint8_t kPinnedNumber[] = {
+#define POOLVM_X(name, number, ...) number,
+    POOLVM_OPCODES(POOLVM_X)
+#undef POOLVM_X
+};
+consteval bool numbers_are_row_positions() {
+  for (int i = 0; i < kNumOps; ++i)
+    if (kPinnedNumber[i] != i) return false;
+  return true;
+}
+static_assert(numbers_are_row_positions(),
+              "opcode numbers are pinned: rows stay in number order, a new row appends with the next number");
+
+// The instructions a superinstruction stands for; length 0 for every other row.
+inline constexpr int kMaxFusedLength = 4;
+struct OpSequence {
+  Op ops[kMaxFusedLength] = {};
+  uint8_t length = 0;
+};
+
+namespace detail {
+consteval OpSequence sequence_of() { return {}; }
+consteval OpSequence sequence_of(std::initializer_list<Op> ops) {
+  OpSequence s;
+  for (Op op : ops) s.ops[s.length++] = op;
+  return s;
+}
+using enum Op;  // so the table's sequences can name instructions unqualified
+inline constexpr OpSequence kSequences[] = {
+#define POOLVM_X(name, number, mn, operand, pops, pushes, flags, doc, ...) sequence_of(__VA_ARGS__),
+    POOLVM_OPCODES(POOLVM_X)
+#undef POOLVM_X
+};
+}  // namespace detail
+
+constexpr const OpSequence& fused_sequence(Op op) { return detail::kSequences[static_cast<uint8_t>(op)]; }
+// How many instructions a superinstruction covers: its handler's advance.
+constexpr int fused_length(Op op) { return fused_sequence(op).length; }
+
+// A sequence is declared exactly by the kFused rows, has at least two plain
+// instructions, and the row looks like its first instruction from outside.
+consteval bool sequences_are_well_formed() {
+  for (int i = 0; i < kNumOps; ++i) {
+    const OpSequence& s = detail::kSequences[i];
+    const OpInfo& row = kOpInfo[i];
+    if (((row.flags & kFused) != 0) != (s.length > 0)) return false;
+    if (s.length == 0) continue;
+    if (s.length < 2 || s.length > kMaxFusedLength) return false;
+    for (int k = 0; k < s.length; ++k)
+      if (kOpInfo[static_cast<uint8_t>(s.ops[k])].flags & (kFused | kInternal)) return false;
+    const OpInfo& first = kOpInfo[static_cast<uint8_t>(s.ops[0])];
+    if (row.mnemonic != first.mnemonic || row.operand != first.operand || row.pops != first.pops ||
+        row.pushes != first.pushes)
+      return false;
+    // A branch may only end a sequence: no jump leaves from its middle.
+    for (int k = 0; k + 1 < s.length; ++k)
+      if (kOpInfo[static_cast<uint8_t>(s.ops[k])].flags & (kBranch | kEnd)) return false;
+    // Each sequence once: a second row could never be chosen.
+    for (int j = 0; j < i; ++j) {
+      const OpSequence& t = detail::kSequences[j];
+      bool same = t.length == s.length;
+      for (int k = 0; same && k < s.length; ++k) same = t.ops[k] == s.ops[k];
+      if (same) return false;
+    }
+  }
+  return true;
+}
+static_assert(sequences_are_well_formed(),
+              "a kFused row declares 2..4 plain instructions, a branch or end only last, a sequence no "
+              "other row declares, and copies the first one's mnemonic, operand and stack effect");
+
+constexpr const OpInfo& op_info(Op op) { return kOpInfo[static_cast<uint8_t>(op)]; }
 
 // One encoded instruction: opcode and one 32-bit operand, decoded at load so
 // the interpreter never parses operands.

@@ -223,7 +223,8 @@ std::vector<std::byte> write_pbc(const Module& m, bool strip) {
   w.u16(kPbcVersion);
   bool lines = !strip && m.lines.size() == m.code.size();
   w.u16(static_cast<uint16_t>((lines ? kHasLines : 0) | (strip ? 0 : kHasNames)));
-  w.str(m.source_name);
+  // Stripped, the file names no source: its bytes depend on the program only.
+  w.str(strip ? std::string_view{} : std::string_view{m.source_name});
   w.varint(m.pools.size());
   for (size_t i = 0; i < m.pools.size(); ++i) {
     const PoolConfig& p = m.pools[i];
@@ -257,7 +258,7 @@ std::vector<std::byte> write_pbc(const Module& m, bool strip) {
   }
   w.varint(m.code.size());
   for (const Instr& in : m.code) {
-    w.byte(static_cast<uint8_t>(in.op));
+    w.byte(static_cast<uint8_t>(in.op));  // Op's value is the row's pinned number
     w.svarint(in.a);
   }
   if (lines) {
@@ -288,9 +289,13 @@ PbcResult read_pbc(std::span<const std::byte> bytes, std::string_view file_name)
   Reader r(bytes.subspan(4));
   uint16_t version = 0, flags = 0;
   if (!r.u16(version, "format version")) return reject(r.error);
+  // Only the current version: an older file's opcode bytes were never
+  // promised a meaning, so it is refused rather than guessed at.
   if (version > kPbcVersion)
     return reject(fmt::format("format version {} is newer than this poolvm reads ({})", version, kPbcVersion));
-  if (version == 0) return reject("corrupt .pbc: format version 0");
+  if (version < kPbcVersion)
+    return reject(fmt::format("format version {} is older than this poolvm reads ({}); assemble the program again",
+                              version, kPbcVersion));
   if (!r.u16(flags, "flags")) return reject(r.error);
   if (flags & ~(kHasLines | kHasNames)) return reject(fmt::format("corrupt .pbc: unknown flags {:#x}", flags));
 
@@ -360,7 +365,7 @@ PbcResult read_pbc(std::span<const std::byte> bytes, std::string_view file_name)
       Label& l = m.labels.emplace_back();
       ok = r.u32(l.pc, "label pc") && r.str(l.name, "label name");
     }
-    if (ok && version >= 2) ok = read_symbols(r, m);
+    if (ok) ok = read_symbols(r, m);
   }
   if (ok && r.left() != 0) ok = r.fail(fmt::format("corrupt .pbc: {} unexpected bytes at the end", r.left()));
   if (!ok) return reject(r.error);

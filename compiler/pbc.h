@@ -15,8 +15,10 @@
 namespace poolvm {
 
 inline constexpr unsigned char kPbcMagic[4] = {'P', 'V', 'M', 0x1a};
-// 2: adds the symbols section (field names, named constants); version 1
-// files, which end after the labels, still read.
+// The one format version this poolvm reads and writes; any other is refused
+// with a message naming both (docs/pbc-format.md lists what each changed).
+// 2: opcodes are the table's pinned numbers; a stripped file has no source
+// name; a symbols section (field names, named constants) may follow the labels.
 inline constexpr uint16_t kPbcVersion = 2;
 
 // True when the bytes start with the .pbc magic: how `run` tells .pbc from .pasm.

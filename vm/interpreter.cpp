@@ -78,6 +78,31 @@ inline Value* indexed_slot(Pool* pools, const Value& ref, const Value& index) {
 
 }  // namespace
 
+// Where a superinstruction's handler finds the operand of the k-th
+// instruction of its sequence: k itself, once the table confirms that
+// instruction is `of`. A handler reading the wrong place fails to compile.
+template <Op kFused, int k, Op of>
+consteval int fused_operand() {
+  static_assert(k >= 0 && k < fused_length(kFused), "no such instruction in the declared sequence");
+  static_assert(fused_sequence(kFused).ops[k] == of, "the declared sequence has another instruction there");
+  return k;
+}
+// How far a superinstruction's handler advances: its sequence's length,
+// a constant the compiler folds whatever the optimization level.
+template <Op kFused>
+consteval int fused_advance() {
+  static_assert(fused_length(kFused) >= 2, "only a superinstruction advances past one instruction");
+  return fused_length(kFused);
+}
+// The branch of a compare-and-branch superinstruction: its last instruction.
+template <Op kFused>
+consteval int fused_branch() {
+  constexpr int last = fused_length(kFused) - 1;
+  static_assert(last >= 1 && (op_info(fused_sequence(kFused).ops[last]).flags & kBranch),
+                "a fused jump needs a declared sequence that ends in a branch");
+  return last;
+}
+
 enum Mode { kFast, kCounted, kTraced };
 
 // With computed goto the plain loop runs direct-threaded code: each
@@ -433,46 +458,55 @@ dispatch:
 
   // Superinstructions: a fast path for ints; anything else falls back to the
   // first instruction's own handler, and the rest of the sequence, still in
-  // place after it, runs as usual.
+  // place after it, runs as usual. Where each operand sits, how far a handler
+  // advances and where its branch is all come from the row's declared
+  // sequence (compiler/opcodes.h), checked at compile time, never from a
+  // number written here.
+#define ARG(name, k, of) (pc[fused_operand<Op::name, k, Op::of>()].a)
+#define FUSED_NEXT(name)                 \
+  do {                                   \
+    pc += fused_advance<Op::name>();     \
+    DISPATCH();                          \
+  } while (0)
+#define FUSED_JUMP(name) JUMP_VIA(fused_branch<Op::name>())
+#define FALLBACK(name, first)                                          \
+  do {                                                                 \
+    static_assert(fused_sequence(Op::name).ops[0] == Op::first,        \
+                  "a superinstruction falls back to its first instruction"); \
+    goto op_##first;                                                   \
+  } while (0)
   CASE(LoadJz) {
-    if (!locals[pc->a].truthy()) JUMP_VIA(1);
-    pc += 2;
-    DISPATCH();
+    if (!locals[ARG(LoadJz, 0, Load)].truthy()) FUSED_JUMP(LoadJz);
+    FUSED_NEXT(LoadJz);
   }
   CASE(LoadJnz) {
-    if (locals[pc->a].truthy()) JUMP_VIA(1);
-    pc += 2;
-    DISPATCH();
+    if (locals[ARG(LoadJnz, 0, Load)].truthy()) FUSED_JUMP(LoadJnz);
+    FUSED_NEXT(LoadJnz);
   }
-  CASE(LoadAddK) {
-    const Value& x = locals[pc->a];
-    if (x.tag != Tag::Int) goto op_Load;
-    *sp++ = Value::integer(static_cast<int64_t>(static_cast<uint64_t>(x.i) + static_cast<uint64_t>(constants[pc[1].a].i)));
-    pc += 3;
-    DISPATCH();
+#define LOAD_CONST_ARITH(name, expr)                                                         \
+  CASE(name) {                                                                               \
+    const Value& x = locals[ARG(name, 0, Load)];                                             \
+    if (x.tag != Tag::Int) FALLBACK(name, Load);                                             \
+    const uint64_t v = static_cast<uint64_t>(x.i), k = static_cast<uint64_t>(constants[ARG(name, 1, Push)].i); \
+    *sp++ = Value::integer(static_cast<int64_t>(expr));                                      \
+    FUSED_NEXT(name);                                                                        \
   }
-  CASE(LoadSubK) {
-    const Value& x = locals[pc->a];
-    if (x.tag != Tag::Int) goto op_Load;
-    *sp++ = Value::integer(static_cast<int64_t>(static_cast<uint64_t>(x.i) - static_cast<uint64_t>(constants[pc[1].a].i)));
-    pc += 3;
-    DISPATCH();
-  }
+  LOAD_CONST_ARITH(LoadAddK, v + k)
+  LOAD_CONST_ARITH(LoadSubK, v - k)
+#undef LOAD_CONST_ARITH
   CASE(LoadPush) {
-    copy_value(sp[0], locals[pc->a]);
-    copy_value(sp[1], constants[pc[1].a]);
+    copy_value(sp[0], locals[ARG(LoadPush, 0, Load)]);
+    copy_value(sp[1], constants[ARG(LoadPush, 1, Push)]);
     sp += 2;
-    pc += 2;
-    DISPATCH();
+    FUSED_NEXT(LoadPush);
   }
-#define COMPARE_BRANCH(name, base, cmp, jump_when)                 \
-  CASE(name) {                                                     \
-    if (sp[-2].tag != Tag::Int || sp[-1].tag != Tag::Int) goto op_##base; \
-    bool r = sp[-2].i cmp sp[-1].i;                                \
-    sp -= 2;                                                       \
-    if (r == (jump_when)) JUMP_VIA(1);                        \
-    pc += 2;                                                       \
-    DISPATCH();                                                    \
+#define COMPARE_BRANCH(name, base, cmp, jump_when)                        \
+  CASE(name) {                                                            \
+    if (sp[-2].tag != Tag::Int || sp[-1].tag != Tag::Int) FALLBACK(name, base); \
+    bool r = sp[-2].i cmp sp[-1].i;                                       \
+    sp -= 2;                                                              \
+    if (r == (jump_when)) FUSED_JUMP(name);                               \
+    FUSED_NEXT(name);                                                     \
   }
   COMPARE_BRANCH(LtJz, Lt, <, false)
   COMPARE_BRANCH(LeJz, Le, <=, false)
@@ -489,20 +523,18 @@ dispatch:
 #undef COMPARE_BRANCH
 
   CASE(LoadLoad) {
-    copy_value(sp[0], locals[pc->a]);
-    copy_value(sp[1], locals[pc[1].a]);
+    copy_value(sp[0], locals[ARG(LoadLoad, 0, Load)]);
+    copy_value(sp[1], locals[ARG(LoadLoad, 1, Load)]);
     sp += 2;
-    pc += 2;
-    DISPATCH();
+    FUSED_NEXT(LoadLoad);
   }
 #define LOCAL_ARITH(name, expr)                                                    \
   CASE(name) {                                                                     \
-    const Value& y = locals[pc->a];                                                \
-    if (sp[-1].tag != Tag::Int || y.tag != Tag::Int) goto op_Load;                 \
+    const Value& y = locals[ARG(name, 0, Load)];                                   \
+    if (sp[-1].tag != Tag::Int || y.tag != Tag::Int) FALLBACK(name, Load);         \
     uint64_t x = static_cast<uint64_t>(sp[-1].i), k = static_cast<uint64_t>(y.i);  \
     sp[-1].i = static_cast<int64_t>(expr);                                         \
-    pc += 2;                                                                       \
-    DISPATCH();                                                                    \
+    FUSED_NEXT(name);                                                              \
   }
   LOCAL_ARITH(LoadAdd, x + k)
   LOCAL_ARITH(LoadSub, x - k)
@@ -511,11 +543,10 @@ dispatch:
   // The constant is an int: specialize() only fuses int constants.
 #define CONST_ARITH(name, expr)                                                              \
   CASE(name) {                                                                               \
-    if (sp[-1].tag != Tag::Int) goto op_Push;                                                \
-    uint64_t x = static_cast<uint64_t>(sp[-1].i), k = static_cast<uint64_t>(constants[pc->a].i); \
+    if (sp[-1].tag != Tag::Int) FALLBACK(name, Push);                                        \
+    uint64_t x = static_cast<uint64_t>(sp[-1].i), k = static_cast<uint64_t>(constants[ARG(name, 0, Push)].i); \
     sp[-1].i = static_cast<int64_t>(expr);                                                   \
-    pc += 2;                                                                                 \
-    DISPATCH();                                                                              \
+    FUSED_NEXT(name);                                                                        \
   }
   CONST_ARITH(AddK, x + k)
   CONST_ARITH(SubK, x - k)
@@ -523,77 +554,71 @@ dispatch:
 #undef CONST_ARITH
   CASE(ModK) {
     // K is neither 0 nor -1, so the remainder is defined and matches int_mod.
-    if (sp[-1].tag != Tag::Int) goto op_Push;
-    sp[-1].i = const_rem(sp[-1].i, divisors[pc->a]);
-    pc += 2;
-    DISPATCH();
+    if (sp[-1].tag != Tag::Int) FALLBACK(ModK, Push);
+    sp[-1].i = const_rem(sp[-1].i, divisors[ARG(ModK, 0, Push)]);
+    FUSED_NEXT(ModK);
   }
   CASE(AddStore) {
-    if (sp[-2].tag != Tag::Int || sp[-1].tag != Tag::Int) goto op_Add;
-    locals[pc[1].a] = Value::integer(static_cast<int64_t>(static_cast<uint64_t>(sp[-2].i) + static_cast<uint64_t>(sp[-1].i)));
+    if (sp[-2].tag != Tag::Int || sp[-1].tag != Tag::Int) FALLBACK(AddStore, Add);
+    locals[ARG(AddStore, 1, Store)] =
+        Value::integer(static_cast<int64_t>(static_cast<uint64_t>(sp[-2].i) + static_cast<uint64_t>(sp[-1].i)));
     sp -= 2;
-    pc += 2;
-    DISPATCH();
+    FUSED_NEXT(AddStore);
   }
   CASE(StoreLoad) {
-    copy_value(locals[pc->a], sp[-1]);
-    copy_value(sp[-1], locals[pc[1].a]);
-    pc += 2;
-    DISPATCH();
+    copy_value(locals[ARG(StoreLoad, 0, Store)], sp[-1]);
+    copy_value(sp[-1], locals[ARG(StoreLoad, 1, Load)]);
+    FUSED_NEXT(StoreLoad);
   }
   CASE(DupStore) {
-    copy_value(locals[pc[1].a], sp[-1]);
-    pc += 2;
-    DISPATCH();
+    copy_value(locals[ARG(DupStore, 1, Store)], sp[-1]);
+    FUSED_NEXT(DupStore);
   }
-  CASE(IncLocal) {
-    Value& x = locals[pc->a];
-    if (x.tag != Tag::Int) goto op_Load;
-    x.i = static_cast<int64_t>(static_cast<uint64_t>(x.i) + static_cast<uint64_t>(constants[pc[1].a].i));
-    pc += 4;
-    DISPATCH();
+  // The store names the same local as the load: specialize() checks.
+#define LOCAL_UPDATE(name, expr)                                                             \
+  CASE(name) {                                                                               \
+    Value& x = locals[ARG(name, 0, Load)];                                                   \
+    if (x.tag != Tag::Int) FALLBACK(name, Load);                                             \
+    const uint64_t v = static_cast<uint64_t>(x.i), k = static_cast<uint64_t>(constants[ARG(name, 1, Push)].i); \
+    x.i = static_cast<int64_t>(expr);                                                        \
+    FUSED_NEXT(name);                                                                        \
   }
-  CASE(DecLocal) {
-    Value& x = locals[pc->a];
-    if (x.tag != Tag::Int) goto op_Load;
-    x.i = static_cast<int64_t>(static_cast<uint64_t>(x.i) - static_cast<uint64_t>(constants[pc[1].a].i));
-    pc += 4;
-    DISPATCH();
-  }
-#define LOAD_CONS_FIELD(name, index)                                                    \
+  LOCAL_UPDATE(IncLocal, v + k)
+  LOCAL_UPDATE(DecLocal, v - k)
+#undef LOCAL_UPDATE
+#define LOAD_CONS_FIELD(name, index, field)                                             \
   CASE(name) {                                                                          \
-    const Value& x = locals[pc->a];                                                     \
+    static_assert(fused_sequence(Op::name).ops[1] == Op::field);                        \
+    const Value& x = locals[ARG(name, 0, Load)];                                        \
     if (x.tag != Tag::Cons || cons_pool.check(x.block, x.gen) != Pool::Check::Live)     \
-      goto op_Load;                                                                     \
-    copy_value(*sp++, reinterpret_cast<Value*>(cons_pool.block(x.block))[index]);                  \
-    pc += 2;                                                                            \
-    DISPATCH();                                                                         \
+      FALLBACK(name, Load);                                                             \
+    copy_value(*sp++, reinterpret_cast<Value*>(cons_pool.block(x.block))[index]);       \
+    FUSED_NEXT(name);                                                                   \
   }
-  LOAD_CONS_FIELD(LoadCar, 0)
-  LOAD_CONS_FIELD(LoadCdr, 1)
+  LOAD_CONS_FIELD(LoadCar, 0, Car)
+  LOAD_CONS_FIELD(LoadCdr, 1, Cdr)
 #undef LOAD_CONS_FIELD
   CASE(LoadGetF) {
-    const Value& x = locals[pc->a];
-    const uint32_t n = static_cast<uint32_t>(pc[1].a);
+    const Value& x = locals[ARG(LoadGetF, 0, Load)];
+    const uint32_t n = static_cast<uint32_t>(ARG(LoadGetF, 1, GetF));
     if ((x.tag != Tag::Cons && x.tag != Tag::Rec) || n >= m.slots[x.pool] ||
         pools[x.pool].check(x.block, x.gen) != Pool::Check::Live)
-      goto op_Load;
+      FALLBACK(LoadGetF, Load);
     copy_value(*sp++, SLOT_PTR(x)[n]);
-    pc += 2;
-    DISPATCH();
+    FUSED_NEXT(LoadGetF);
   }
   CASE(LoadRet) {
-    copy_value(*sp++, locals[pc->a]);
-    ++pc;  // at the ret, where a traced run would be
+    copy_value(*sp++, locals[ARG(LoadRet, 0, Load)]);
+    // At the ret, where a traced run would be: the backtrace names its line.
+    pc += fused_operand<Op::LoadRet, fused_length(Op::LoadRet) - 1, Op::Ret>();
     goto return_top;
   }
-#define LOCAL_CONST_BRANCH(name, cmp, jump_when)                    \
-  CASE(name) {                                                      \
-    const Value& x = locals[pc->a];                                 \
-    if (x.tag != Tag::Int) goto op_Load;                            \
-    if ((x.i cmp constants[pc[1].a].i) == (jump_when)) JUMP_VIA(3); \
-    pc += 4;                                                        \
-    DISPATCH();                                                     \
+#define LOCAL_CONST_BRANCH(name, cmp, jump_when)                                 \
+  CASE(name) {                                                                   \
+    const Value& x = locals[ARG(name, 0, Load)];                                 \
+    if (x.tag != Tag::Int) FALLBACK(name, Load);                                 \
+    if ((x.i cmp constants[ARG(name, 1, Push)].i) == (jump_when)) FUSED_JUMP(name); \
+    FUSED_NEXT(name);                                                            \
   }
   LOCAL_CONST_BRANCH(LoadKLtJz, <, false)
   LOCAL_CONST_BRANCH(LoadKLeJz, <=, false)
@@ -608,14 +633,13 @@ dispatch:
   LOCAL_CONST_BRANCH(LoadKEqJnz, ==, true)
   LOCAL_CONST_BRANCH(LoadKNeJnz, !=, true)
 #undef LOCAL_CONST_BRANCH
-#define LOCALS_BRANCH(name, cmp, jump_when)                            \
-  CASE(name) {                                                         \
-    const Value& x = locals[pc->a];                                    \
-    const Value& y = locals[pc[1].a];                                  \
-    if (x.tag != Tag::Int || y.tag != Tag::Int) goto op_Load;          \
-    if ((x.i cmp y.i) == (jump_when)) JUMP_VIA(3);                \
-    pc += 4;                                                           \
-    DISPATCH();                                                        \
+#define LOCALS_BRANCH(name, cmp, jump_when)                                 \
+  CASE(name) {                                                              \
+    const Value& x = locals[ARG(name, 0, Load)];                            \
+    const Value& y = locals[ARG(name, 1, Load)];                            \
+    if (x.tag != Tag::Int || y.tag != Tag::Int) FALLBACK(name, Load);       \
+    if ((x.i cmp y.i) == (jump_when)) FUSED_JUMP(name);                     \
+    FUSED_NEXT(name);                                                       \
   }
   LOCALS_BRANCH(LoadLoadLtJz, <, false)
   LOCALS_BRANCH(LoadLoadLeJz, <=, false)
@@ -631,50 +655,49 @@ dispatch:
   LOCALS_BRANCH(LoadLoadNeJnz, !=, true)
 #undef LOCALS_BRANCH
   CASE(AddLocals) {
-    const Value& x = locals[pc->a];
-    const Value& y = locals[pc[1].a];
-    if (x.tag != Tag::Int || y.tag != Tag::Int) goto op_Load;
-    locals[pc[3].a] = Value::integer(static_cast<int64_t>(static_cast<uint64_t>(x.i) + static_cast<uint64_t>(y.i)));
-    pc += 4;
-    DISPATCH();
+    const Value& x = locals[ARG(AddLocals, 0, Load)];
+    const Value& y = locals[ARG(AddLocals, 1, Load)];
+    if (x.tag != Tag::Int || y.tag != Tag::Int) FALLBACK(AddLocals, Load);
+    locals[ARG(AddLocals, 3, Store)] =
+        Value::integer(static_cast<int64_t>(static_cast<uint64_t>(x.i) + static_cast<uint64_t>(y.i)));
+    FUSED_NEXT(AddLocals);
   }
   CASE(LoadLoadGetI) {
-    Value* slot = indexed_slot(pools, locals[pc->a], locals[pc[1].a]);
-    if (slot == nullptr) goto op_Load;
+    Value* slot = indexed_slot(pools, locals[ARG(LoadLoadGetI, 0, Load)], locals[ARG(LoadLoadGetI, 1, Load)]);
+    if (slot == nullptr) FALLBACK(LoadLoadGetI, Load);
     copy_value(*sp++, *slot);
-    pc += 3;
-    DISPATCH();
+    FUSED_NEXT(LoadLoadGetI);
   }
   CASE(GetIToLocal) {
-    Value* slot = indexed_slot(pools, locals[pc->a], locals[pc[1].a]);
-    if (slot == nullptr) goto op_Load;
-    copy_value(locals[pc[3].a], *slot);
-    pc += 4;
-    DISPATCH();
+    Value* slot = indexed_slot(pools, locals[ARG(GetIToLocal, 0, Load)], locals[ARG(GetIToLocal, 1, Load)]);
+    if (slot == nullptr) FALLBACK(GetIToLocal, Load);
+    copy_value(locals[ARG(GetIToLocal, 3, Store)], *slot);
+    FUSED_NEXT(GetIToLocal);
   }
   CASE(SetILocals) {
-    Value* slot = indexed_slot(pools, locals[pc->a], locals[pc[1].a]);
-    if (slot == nullptr) goto op_Load;
-    copy_value(*slot, locals[pc[2].a]);
-    pc += 4;
-    DISPATCH();
+    Value* slot = indexed_slot(pools, locals[ARG(SetILocals, 0, Load)], locals[ARG(SetILocals, 1, Load)]);
+    if (slot == nullptr) FALLBACK(SetILocals, Load);
+    copy_value(*slot, locals[ARG(SetILocals, 2, Load)]);
+    FUSED_NEXT(SetILocals);
   }
   CASE(LoadSetI) {
     Value* slot = indexed_slot(pools, sp[-2], sp[-1]);
-    if (slot == nullptr) goto op_Load;
-    copy_value(*slot, locals[pc->a]);
+    if (slot == nullptr) FALLBACK(LoadSetI, Load);
+    copy_value(*slot, locals[ARG(LoadSetI, 0, Load)]);
     sp -= 2;
-    pc += 2;
-    DISPATCH();
+    FUSED_NEXT(LoadSetI);
   }
   CASE(PushSetI) {
     Value* slot = indexed_slot(pools, sp[-2], sp[-1]);
-    if (slot == nullptr) goto op_Push;
-    copy_value(*slot, constants[pc->a]);
+    if (slot == nullptr) FALLBACK(PushSetI, Push);
+    copy_value(*slot, constants[ARG(PushSetI, 0, Push)]);
     sp -= 2;
-    pc += 2;
-    DISPATCH();
+    FUSED_NEXT(PushSetI);
   }
+#undef ARG
+#undef FUSED_NEXT
+#undef FUSED_JUMP
+#undef FALLBACK
 #undef JUMP_VIA
 
   CASE(Call) {
@@ -877,6 +900,7 @@ dispatch:
       if (auto f = m.check_live(*a)) FAIL_FAULT(f);
       *a = Value::integer(strings.length(a->block));
     } else {
+      if (a->tag != Tag::Cons && a->tag != Tag::Rec) TYPE_ERROR1("a string, record or cons", *a);
       REQUIRE_SLOTS_REF(*a);
       *a = Value::integer(m.slots[a->pool]);
     }

@@ -24,7 +24,10 @@ ProgramInput read_program(std::string_view input, std::string_view file_name) {
     module = std::move(r.module);
     problems = std::move(r.diagnostics);
   }
-  if (module) problems = verify(*module);
+  if (module) {
+    problems = verify(*module);
+    if (text) add_columns(problems, input);
+  }
   for (const auto& p : problems) out.diagnostics.push_back({p.file, p.line, p.column, p.message, false});
   if (!problems.empty()) {
     // Quoting source lines only makes sense for text.

@@ -1,9 +1,14 @@
-// vm/specialize.cpp — writes superinstructions (the kFused entries of the
+// vm/specialize.cpp — writes superinstructions (the kFused rows of the
 // instruction table) over the first instruction of hot sequences, in the
 // copy of the code the plain interpreter loop runs. The rest of each
 // sequence stays in place: a jump into its middle still finds the original
 // instructions, and no index changes, so lines and backtraces are untouched.
 // Counting and traced runs use the original code, so steps stay exact.
+//
+// The matcher is generated from the sequences the table declares: at each
+// instruction the longest declared sequence that matches wins (table order
+// breaks ties), provided its operands fit the handler (operands_fit below).
+// It runs once, at load; the dispatch loop never sees it.
 //
 // It also makes the copy's branch operands relative to the branch, and
 // precomputes the magic numbers of `push K; mod` (vm/divisor.h).
@@ -13,104 +18,83 @@
 // behaves exactly like the instructions it covers, errors included.
 #include "vm/specialize.h"
 
+#include <array>
+
 namespace poolvm {
 
 namespace {
 
-// The fused compare-and-branch opcodes of one family, by comparison (lt, le,
-// gt, ge, eq, ne) and then branch (jz, jnz).
-using BranchFamily = Op[6][2];
-constexpr BranchFamily kCompareBranch = {{Op::LtJz, Op::LtJnz}, {Op::LeJz, Op::LeJnz}, {Op::GtJz, Op::GtJnz},
-                                         {Op::GeJz, Op::GeJnz}, {Op::EqJz, Op::EqJnz}, {Op::NeJz, Op::NeJnz}};
-constexpr BranchFamily kLocalsCompareBranch = {
-    {Op::LoadLoadLtJz, Op::LoadLoadLtJnz}, {Op::LoadLoadLeJz, Op::LoadLoadLeJnz},
-    {Op::LoadLoadGtJz, Op::LoadLoadGtJnz}, {Op::LoadLoadGeJz, Op::LoadLoadGeJnz},
-    {Op::LoadLoadEqJz, Op::LoadLoadEqJnz}, {Op::LoadLoadNeJz, Op::LoadLoadNeJnz}};
-constexpr BranchFamily kLocalConstCompareBranch = {
-    {Op::LoadKLtJz, Op::LoadKLtJnz}, {Op::LoadKLeJz, Op::LoadKLeJnz}, {Op::LoadKGtJz, Op::LoadKGtJnz},
-    {Op::LoadKGeJz, Op::LoadKGeJnz}, {Op::LoadKEqJz, Op::LoadKEqJnz}, {Op::LoadKNeJz, Op::LoadKNeJnz}};
-
-// The member of `family` for comparison `cmp` followed by `branch` (jz or
-// jnz), or Nop when cmp is not a comparison.
-Op compare_branch(const BranchFamily& family, Op cmp, Op branch) {
-  int row;
-  switch (cmp) {
-    case Op::Lt: row = 0; break;
-    case Op::Le: row = 1; break;
-    case Op::Gt: row = 2; break;
-    case Op::Ge: row = 3; break;
-    case Op::Eq: row = 4; break;
-    case Op::Ne: row = 5; break;
-    default: return Op::Nop;
-  }
-  return family[row][branch == Op::Jz ? 0 : 1];
+consteval int count_fused() {
+  int n = 0;
+  for (int i = 0; i < kNumOps; ++i) n += fused_length(static_cast<Op>(i)) > 0;
+  return n;
 }
+
+// Every kFused row, longest sequence first; rows of equal length keep table order.
+constexpr auto kPatterns = [] {
+  std::array<Op, count_fused()> rows{};
+  size_t n = 0;
+  for (int len = kMaxFusedLength; len >= 2; --len)
+    for (int i = 0; i < kNumOps; ++i)
+      if (fused_length(static_cast<Op>(i)) == len) rows[n++] = static_cast<Op>(i);
+  return rows;
+}();
 
 // Reads the sequence at one pc of a function, never past its end.
 struct Window {
   const Module& m;
   uint32_t pc, end;
-  Op op(uint32_t k) const { return pc + k < end ? m.code[pc + k].op : Op::Nop; }
   int32_t arg(uint32_t k) const { return m.code[pc + k].a; }
-  bool int_const(uint32_t k) const {
-    return op(k) == Op::Push && m.constants[arg(k)].kind == Constant::Kind::Int;
-  }
+  bool int_const(uint32_t k) const { return m.constants[arg(k)].kind == Constant::Kind::Int; }
   int64_t int_value(uint32_t k) const { return m.constants[arg(k)].i; }
 };
 
-// The superinstruction for the sequence starting at w.pc, longest first;
-// Nop when there is none.
-Op fuse(const Window& w) {
-  const Op a = w.op(0), b = w.op(1), c = w.op(2), d = w.op(3);
-  const bool branch_at_3 = d == Op::Jz || d == Op::Jnz;
-  switch (a) {
-    case Op::Load:
-      if (w.int_const(1) && c == Op::Add && d == Op::Store && w.arg(3) == w.arg(0)) return Op::IncLocal;
-      if (w.int_const(1) && c == Op::Sub && d == Op::Store && w.arg(3) == w.arg(0)) return Op::DecLocal;
-      if (w.int_const(1) && branch_at_3) {
-        Op f = compare_branch(kLocalConstCompareBranch, c, d);
-        if (f != Op::Nop) return f;
-      }
-      if (w.int_const(1) && c == Op::Add) return Op::LoadAddK;
-      if (w.int_const(1) && c == Op::Sub) return Op::LoadSubK;
-      if (b == Op::Load && branch_at_3) {
-        Op f = compare_branch(kLocalsCompareBranch, c, d);
-        if (f != Op::Nop) return f;
-      }
-      if (b == Op::Load && c == Op::Add && d == Op::Store) return Op::AddLocals;
-      if (b == Op::Load && c == Op::GetI && d == Op::Store) return Op::GetIToLocal;
-      if (b == Op::Load && c == Op::Load && d == Op::SetI) return Op::SetILocals;
-      if (b == Op::Load && c == Op::GetI) return Op::LoadLoadGetI;
-      if (b == Op::Push) return Op::LoadPush;
-      if (b == Op::Jz) return Op::LoadJz;
-      if (b == Op::Jnz) return Op::LoadJnz;
-      if (b == Op::Load) return Op::LoadLoad;
-      if (b == Op::Add) return Op::LoadAdd;
-      if (b == Op::Sub) return Op::LoadSub;
-      if (b == Op::Mul) return Op::LoadMul;
-      if (b == Op::Car) return Op::LoadCar;
-      if (b == Op::Cdr) return Op::LoadCdr;
-      if (b == Op::GetF) return Op::LoadGetF;
-      if (b == Op::Ret) return Op::LoadRet;
-      if (b == Op::SetI) return Op::LoadSetI;
-      return Op::Nop;
-    case Op::Push:
-      if (b == Op::SetI) return Op::PushSetI;
-      if (!w.int_const(0)) return Op::Nop;
-      if (b == Op::Add) return Op::AddK;
-      if (b == Op::Sub) return Op::SubK;
-      if (b == Op::Mul) return Op::MulK;
-      if (b == Op::Mod && w.int_value(0) != 0 && w.int_value(0) != -1) return Op::ModK;
-      return Op::Nop;
-    case Op::Store:
-      // Only when the load would not start a superinstruction of its own:
-      // StoreLoad would take the load away from it.
-      return b == Op::Load && fuse(Window{w.m, w.pc + 1, w.end}) == Op::Nop ? Op::StoreLoad : Op::Nop;
-    case Op::Add: return b == Op::Store ? Op::AddStore : Op::Nop;
-    case Op::Dup: return b == Op::Store ? Op::DupStore : Op::Nop;
+bool matches(const OpSequence& s, const Window& w) {
+  if (w.end - w.pc < s.length) return false;
+  for (int k = 0; k < s.length; ++k)
+    if (w.m.code[w.pc + k].op != s.ops[k]) return false;
+  return true;
+}
+
+// An instruction whose int fast path uses its operands' int values.
+bool takes_ints(Op op) {
+  switch (op) {
+    case Op::Add: case Op::Sub: case Op::Mul: case Op::Mod:
+    case Op::Lt: case Op::Le: case Op::Gt: case Op::Ge: case Op::Eq: case Op::Ne:
+      return true;
     default:
-      return b == Op::Jz || b == Op::Jnz ? compare_branch(kCompareBranch, a, b) : Op::Nop;
+      return false;
   }
+}
+
+Op fuse(const Window& w);
+
+// The operand conditions the rows' docs name; the sequence already matched.
+bool operands_fit(Op fused, const Window& w) {
+  const OpSequence& s = fused_sequence(fused);
+  // A constant the handler computes with inline must be an int (the
+  // handlers read constants[K].i without looking at its kind).
+  for (int k = 0; k + 1 < s.length; ++k)
+    if (s.ops[k] == Op::Push && takes_ints(s.ops[k + 1]) && !w.int_const(k)) return false;
+  switch (fused) {
+    case Op::ModK:  // const_rem needs a divisor whose remainder is defined (vm/divisor.h)
+      return w.int_value(0) != 0 && w.int_value(0) != -1;
+    case Op::IncLocal:
+    case Op::DecLocal:  // updates the local in place
+      return w.arg(3) == w.arg(0);
+    case Op::StoreLoad:
+      // StoreLoad would take the load away from a superinstruction of its own.
+      return fuse(Window{w.m, w.pc + 1, w.end}) == Op::Nop;
+    default:
+      return true;
+  }
+}
+
+// The superinstruction for the sequence starting at w.pc; Nop when there is none.
+Op fuse(const Window& w) {
+  for (Op fused : kPatterns)
+    if (matches(fused_sequence(fused), w) && operands_fit(fused, w)) return fused;
+  return Op::Nop;
 }
 
 }  // namespace
@@ -126,7 +110,7 @@ Specialized specialize(const Module& m) {
     }
   }
   // Branch targets relative to the branch (see JUMP_VIA in the interpreter).
-  // No sequence starts with a branch, so each is still at its own index.
+  // A branch only ends a sequence (opcodes.h checks), so each is still at its own index.
   for (size_t pc = 0; pc < s.code.size(); ++pc)
     if (op_info(m.code[pc].op).flags & kBranch)
       s.code[pc].a = static_cast<int32_t>(static_cast<int64_t>(m.code[pc].a) - static_cast<int64_t>(pc));

@@ -1,9 +1,11 @@
-// vm/tools.cpp — asm, dis and check over read_program.
+// vm/tools.cpp — asm, dis (plain, or with the superinstructions of
+// vm/specialize.cpp) and check over read_program.
 #include "poolvm/tools.h"
 
 #include "compiler/disassembler.h"
 #include "compiler/pbc.h"
 #include "vm/program_input.h"
+#include "vm/specialize.h"
 
 namespace poolvm {
 
@@ -26,12 +28,12 @@ ToolResult assemble_program(std::string_view input, std::string_view file_name, 
   return r;
 }
 
-ToolResult disassemble_program(std::string_view input, std::string_view file_name) {
+ToolResult disassemble_program(std::string_view input, std::string_view file_name, bool fused) {
   ProgramInput in = read_program(input, file_name);
   if (!in.ok) return failed(in);
   ToolResult r;
   r.ok = true;
-  r.output = disassemble(in.module);
+  r.output = fused ? disassemble_fused(in.module, specialize(in.module).code) : disassemble(in.module);
   return r;
 }
 

@@ -98,3 +98,23 @@ TEST_CASE("render_diagnostics: every diagnostic, then a count of the rest") {
         "error: 1 more error not shown\n");
   CHECK(render_diagnostics({}, source) == "");
 }
+
+TEST_CASE("add_columns: a verifier error points at the line's instruction, after a label") {
+  const std::string source = ".func main\n    push 1\nloop:   add ; two\n    ret\n.end\n";
+  std::vector<Diagnostic> ds = {{"v.pasm", 3, 0, 1, "stack underflow"}, {"v.pasm", 2, 0, 1, "x"},
+                                {"v.pasm", 0, 0, 1, "no line"}, {"v.pasm", 4, 7, 2, "has a column"}};
+  add_columns(ds, source);
+  CHECK(ds[0].column == 9);
+  CHECK(ds[0].length == 3);
+  CHECK(ds[1].column == 5);
+  CHECK(ds[1].length == 4);
+  CHECK(ds[2].column == 0);  // nothing to point at
+  CHECK(ds[3].column == 7);  // an assembler's column stays
+  CHECK(render_diagnostic(ds[0], source) ==
+        "v.pasm:3:9: error: stack underflow\n    3 | loop:   add ; two\n      |         ^~~\n");
+  // A line past the end of the text, or one with only a comment, keeps no column.
+  std::vector<Diagnostic> none = {{"v.pasm", 40, 0, 1, "far"}, {"v.pasm", 1, 0, 1, "c"}};
+  add_columns(none, "   ; just a comment\n");
+  CHECK(none[0].column == 0);
+  CHECK(none[1].column == 0);
+}

@@ -195,3 +195,10 @@ TEST_CASE("a loop of fused instructions gives the same sum as the unfused loop")
                          "i s"))
             .out == "2001\n");
 }
+
+TEST_CASE("len's type error names every type it takes") {
+  CHECK(fails("push 3\n len").find("type error: 'len' expects a string, record or cons, got int") != std::string::npos);
+  CHECK(fails("push nil\n len").find("expects a string, record or cons, got nil") != std::string::npos);
+  CHECK(eval("push \"abc\"\n len") == "3\n");
+  CHECK(eval("push 1\n push 2\n cons\n len") == "2\n");
+}

@@ -1,7 +1,9 @@
 // vm/cli/main.cpp — the `poolvm` command line (spec §8), a client of the
 // public API only. Exit statuses follow spec §6: 64 usage, 65 invalid
 // program, 66 unreadable input, 70 runtime error.
+#include <algorithm>
 #include <cerrno>
+#include <cstdlib>
 #include <cstdio>
 #include <cstring>
 #include <filesystem>
@@ -14,6 +16,7 @@
 
 #include <CLI/CLI.hpp>
 #include <fmt/format.h>
+#include <fmt/ranges.h>
 
 #include "poolvm/poolvm.h"
 #include "poolvm/tools.h"
@@ -51,6 +54,23 @@ bool parse_pool(const std::string& spec, poolvm::PoolOverride& out) {
   if (n > 0xFFFFFFFEull) return false;
   out = {spec.substr(0, eq), static_cast<uint32_t>(n)};
   return true;
+}
+
+// A count the user writes: decimal digits only (no sign, no spaces), at least
+// `min`, within 64 bits. CLI11's own conversion would take "-1" as 2^64-1.
+CLI::Validator whole_number(uint64_t min) {
+  return CLI::Validator(
+      [min](std::string& s) -> std::string {
+        const std::string want = fmt::format("a whole number N >= {}", min);
+        if (s.empty() || s.size() > 20 || s.find_first_not_of("0123456789") != std::string::npos)
+          return fmt::format("expects {}, got '{}'", want, s);
+        errno = 0;
+        const unsigned long long n = std::strtoull(s.c_str(), nullptr, 10);
+        if (errno == ERANGE) return fmt::format("expects {} of at most {}, got '{}'", want, UINT64_MAX, s);
+        if (n < min) return fmt::format("expects {}, got '{}'", want, s);
+        return "";
+      },
+      "N");
 }
 
 // Everything after the program file belongs to the program, even "-x", so
@@ -108,9 +128,9 @@ int main(int argc, char** argv) {
   run->add_option("FILE", file, "program to run (.pasm or .pbc, told apart by content)")->required();
   run->add_option("--pool", pool_specs, "override a pool's capacity: NAME=BLOCKS (repeatable)")
       ->type_name("NAME=BLOCKS");
-  run->add_option("--max-steps", max_steps, "stop with a runtime error after N instructions")
+  run->add_option("--max-steps", max_steps, "stop with a runtime error after N instructions (N >= 1)")
       ->type_name("N")
-      ->check(CLI::Range(uint64_t{1}, UINT64_MAX));
+      ->check(whole_number(1));
   run->add_option("--stack", stack, "operand stack size in values")
       ->type_name("N")
       ->check(CLI::Range(uint32_t{1}, uint32_t{1} << 28));
@@ -132,8 +152,23 @@ int main(int argc, char** argv) {
 
   CLI::App* dis = app.add_subcommand("dis", "print a program (.pasm or .pbc) as assembly that reassembles");
   dis->add_option("FILE", file, "program to disassemble")->required();
+  bool fused = false;
+  dis->add_flag("--fused", fused, "show the superinstructions the VM runs, as comments");
 
   std::vector<std::string> args(argv + 1, argv + argc);
+  // The first word that is not an option names the command: an unknown one
+  // is named back, not reported as a missing subcommand.
+  for (const std::string& a : args) {
+    if (a.empty() || a[0] == '-') continue;
+    std::vector<std::string> commands;
+    for (const CLI::App* sub : app.get_subcommands([](const CLI::App*) { return true; }))
+      commands.push_back(sub->get_name());
+    if (std::find(commands.begin(), commands.end(), a) == commands.end()) {
+      fmt::print(stderr, "poolvm: unknown command '{}' (commands: {}; see --help)\n", a, fmt::join(commands, ", "));
+      return poolvm::kExitUsage;
+    }
+    break;
+  }
   std::vector<std::string> program_args;
   for (size_t i = 0; i < args.size(); ++i) {
     if (args[i] == "run") {
@@ -166,7 +201,7 @@ int main(int argc, char** argv) {
     }
     poolvm::ToolResult r = check->parsed()     ? poolvm::check_program(*input, file)
                            : asm_cmd->parsed() ? poolvm::assemble_program(*input, file, strip)
-                                               : poolvm::disassemble_program(*input, file);
+                                               : poolvm::disassemble_program(*input, file, fused);
     if (!r.ok) {
       fmt::print(stderr, "{}", r.diagnostics_text);
       return poolvm::kExitInvalidProgram;

@@ -21,8 +21,10 @@ struct ToolResult {
 // Assembles (or re-encodes) and verifies; strip leaves out line information
 // and local and label names.
 ToolResult assemble_program(std::string_view input, std::string_view file_name, bool strip);
-// Assembly text that reassembles to the same module.
-ToolResult disassemble_program(std::string_view input, std::string_view file_name);
+// Assembly text that reassembles to the same module. With fused, each
+// instruction the VM replaces by a superinstruction at load is annotated
+// with it (a comment), showing the code as the interpreter will run it.
+ToolResult disassemble_program(std::string_view input, std::string_view file_name, bool fused = false);
 // Assembles or decodes, and verifies.
 ToolResult check_program(std::string_view input, std::string_view file_name);
 

@@ -1,0 +1,45 @@
+#!/usr/bin/env bash
+# tests/programs/check_cli.sh POOLVM SOURCE_DIR
+# The command line's loose ends (spec §8): --max-steps takes N >= 1 and
+# refuses anything else with 64; an unknown command is named; verifier errors
+# quote the line with a caret under the instruction, like assembly errors.
+set -u
+poolvm=$1 src=$2
+tmp=$(mktemp -d); trap 'rm -rf "$tmp"' EXIT
+fail=0
+check() { if ! eval "$2"; then echo "FAIL: $1"; fail=1; fi; }
+hello=$src/programs/hello.pasm
+
+for bad in -1 -5 0 -0 abc +3 " 3" 1.5 "" 18446744073709551616 99999999999999999999999; do
+  timeout 10 "$poolvm" run --max-steps "$bad" "$hello" >"$tmp/out" 2>"$tmp/err"; rc=$?
+  check "--max-steps '$bad' exits 64 (got $rc)" "[[ $rc == 64 ]]"
+  check "--max-steps '$bad' runs nothing" "[[ ! -s $tmp/out ]]"
+  check "--max-steps '$bad' says what it wants" "grep -q 'expects a whole number N >= 1' $tmp/err"
+done
+timeout 10 "$poolvm" run --max-steps=-1 "$hello" >/dev/null 2>&1; rc=$?
+check "--max-steps=-1 exits 64 (got $rc)" "[[ $rc == 64 ]]"
+"$poolvm" run --max-steps 1 "$hello" >/dev/null 2>"$tmp/err"; rc=$?
+check "--max-steps 1 is a step limit (got $rc)" "[[ $rc == 70 ]] && grep -q 'step limit reached: the step budget of 1 instructions' $tmp/err"
+"$poolvm" run --max-steps 18446744073709551615 "$hello" >"$tmp/out" 2>&1; rc=$?
+check "--max-steps of 2^64-1 runs (got $rc)" "[[ $rc == 0 ]] && grep -q Hello $tmp/out"
+
+"$poolvm" frob "$hello" >"$tmp/out" 2>"$tmp/err"; rc=$?
+check "an unknown command exits 64 (got $rc)" "[[ $rc == 64 ]]"
+check "an unknown command is named" "grep -q \"unknown command 'frob'\" $tmp/err"
+check "and the commands listed" "grep -q 'run' $tmp/err && grep -q 'dis' $tmp/err"
+
+printf '.func main\n    push 1\nloop:   add\n    ret\n.end\n' >"$tmp/v.pasm"
+"$poolvm" check "$tmp/v.pasm" 2>"$tmp/err"; rc=$?
+cat >"$tmp/want" <<WANT
+$tmp/v.pasm:3:9: error: in function 'main': stack underflow at 'add': needs 2 values, has 1
+    3 | loop:   add
+      |         ^~~
+WANT
+check "a verifier error exits 65 (got $rc)" "[[ $rc == 65 ]]"
+check "a verifier error has a column, the line and a caret" "diff -u $tmp/want $tmp/err"
+# A .pbc has no text to quote: line only, as before.
+"$poolvm" asm "$tmp/v.pasm" -o "$tmp/v.pbc" 2>/dev/null
+check "asm refuses what does not verify" "[[ ! -e $tmp/v.pbc ]]"
+
+[[ $fail == 0 ]] && echo "cli ok"
+exit $fail

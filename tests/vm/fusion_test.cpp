@@ -1,0 +1,152 @@
+// tests/vm/fusion_test.cpp — superinstructions, checked from the table's
+// declarations: for every kFused row a program is generated from the
+// sequence the row declares; the row must fire on it (so a pattern that
+// stops matching fails here), and the fused run must behave exactly like the
+// unfused one whatever the operand types, which fails when a handler
+// advances by anything but its sequence's length. The bench programs'
+// fused listings are pinned exactly by the golden tests of `dis --fused`.
+#include <doctest/doctest.h>
+
+#include <fmt/format.h>
+
+#include <string>
+#include <vector>
+
+#include "compiler/opcodes.h"
+#include "run_helpers.h"
+#include "vm/program_input.h"
+#include "vm/specialize.h"
+
+using namespace poolvm;
+
+namespace {
+
+// The declared sequence as source text. Loads take x, y, x...; a store takes
+// the first loaded local (IncLocal needs the same one), else z; a branch
+// jumps to `skip`.
+std::string sequence_text(const OpSequence& seq) {
+  std::string text;
+  const char* loads[] = {"x", "y", "x"};
+  int nloads = 0;
+  const bool has_load = seq.ops[0] == Op::Load;
+  for (int k = 0; k < seq.length; ++k) {
+    const OpInfo& info = op_info(seq.ops[k]);
+    std::string_view operand;
+    switch (seq.ops[k]) {
+      case Op::Load: operand = loads[nloads++ % 3]; break;
+      case Op::Store: operand = has_load ? "x" : "z"; break;
+      case Op::Push: operand = "3"; break;
+      case Op::GetF: operand = "1"; break;
+      default:
+        if (info.flags & kBranch) operand = "skip";
+        else REQUIRE_MESSAGE(info.operand == OperandKind::None, "teach sequence_text this operand: ", info.mnemonic);
+    }
+    text += fmt::format("    {}{}{}\n", info.mnemonic, operand.empty() ? "" : " ", operand);
+  }
+  return text;
+}
+
+// Operand stack depth the sequence needs before it, and has after it.
+std::pair<int, int> depths(const OpSequence& seq) {
+  int depth = 0, lowest = 0;
+  for (int k = 0; k < seq.length; ++k) {
+    depth -= op_info(seq.ops[k]).pops;
+    lowest = std::min(lowest, depth);
+    depth += op_info(seq.ops[k]).pushes;
+  }
+  return {-lowest, depth - lowest};
+}
+
+// f(x, y) runs the sequence after `prefill` values, then prints what it left
+// and the locals, on the fall-through path and on the jump path alike.
+std::string program_for(Op fused, const std::string& x, const std::string& y, const std::vector<std::string>& prefill) {
+  const OpSequence& seq = fused_sequence(fused);
+  auto [before, after] = depths(seq);
+  REQUIRE(static_cast<size_t>(before) == prefill.size());
+  std::string report;
+  for (int i = 0; i < after; ++i) report += "    print\n";
+  report += "    load x\n    print\n    load y\n    print\n    load z\n    print\n    push 0\n    ret\n";
+  std::string f = ".func f x y\n.local z\n";
+  for (const std::string& v : prefill) f += "    " + v + "\n";
+  // nop on both sides: no other pattern can reach into the sequence.
+  f += "    nop\n" + sequence_text(seq);
+  const bool ends_function = op_info(seq.ops[seq.length - 1]).flags & kEnd;
+  if (!ends_function) f += "    nop\n    push \"fell through\"\n    print\n" + report;
+  if (op_info(seq.ops[seq.length - 1]).flags & kBranch) f += "skip:\n    push \"jumped\"\n    print\n" + report;
+  f += ".end\n";
+  return f + main_of("    " + x + "\n    " + y + "\n    call f\n    print\n    push 0\n    ret");
+}
+
+// Where the sequence starts in program_for's code: after the prefill and the nop.
+uint32_t sequence_start(const Module& m, size_t prefill_instructions) {
+  return m.functions[0].start + static_cast<uint32_t>(prefill_instructions) + 1;
+}
+
+const std::vector<std::string> kValues = {"push 1", "push 2", "push 2.5", "push 0\n    push 9\n    cons"};
+
+}  // namespace
+
+TEST_CASE("every superinstruction fires on the sequence its row declares") {
+  int rows = 0;
+  for (int i = 0; i < kNumOps; ++i) {
+    const Op fused = static_cast<Op>(i);
+    if (!(op_info(fused).flags & kFused)) continue;
+    ++rows;
+    const auto [before, after] = depths(fused_sequence(fused));
+    const std::string text = program_for(fused, "push 1", "push 0", std::vector<std::string>(before, "push 1"));
+    CAPTURE(text);
+    ProgramInput in = read_program(text, "t.pasm");
+    REQUIRE_MESSAGE(in.ok, in.diagnostics_text);
+    const Specialized s = specialize(in.module);
+    CHECK_MESSAGE(s.code[sequence_start(in.module, before)].op == fused, "row ", op_info(fused).name, " did not fire");
+  }
+  CHECK(rows > 0);
+}
+
+TEST_CASE("every superinstruction runs like its sequence: same output, same advance") {
+  for (int i = 0; i < kNumOps; ++i) {
+    const Op fused = static_cast<Op>(i);
+    if (!(op_info(fused).flags & kFused)) continue;
+    CAPTURE(op_info(fused).name);
+    const int before = depths(fused_sequence(fused)).first;
+    // Every operand from ints (the fast path), a float and a cons (ways out of it).
+    std::vector<std::vector<std::string>> prefills = {{}};
+    for (int d = 0; d < before; ++d) {
+      std::vector<std::vector<std::string>> longer;
+      for (const auto& p : prefills)
+        for (const std::string& v : {kValues[0], kValues[3]}) {
+          longer.push_back(p);
+          longer.back().push_back(v);
+        }
+      prefills = std::move(longer);
+    }
+    for (const std::string& x : kValues)
+      for (const std::string& y : {kValues[0], kValues[1], kValues[2]})
+        for (const auto& prefill : prefills) {
+          const std::string text = program_for(fused, x, y, prefill);
+          CAPTURE(text);
+          Ran fast = run_text(text);
+          poolvm::Config counted;
+          counted.max_steps = 1'000'000;  // the counting loop runs the unfused code
+          Ran plain = run_text(text, counted);
+          REQUIRE(fast.loaded);
+          CHECK(fast.out == plain.out);
+          CHECK(fast.status == plain.status);
+          CHECK(fast.error == plain.error);
+        }
+  }
+}
+
+TEST_CASE("the matcher prefers the longest declared sequence") {
+  // load; push; add; store of one local is IncLocal, not LoadAddK or LoadPush.
+  ProgramInput in = read_program(main_of("push 1\n store i\n load i\n push 1\n add\n store i\n load i\n ret", "i"),
+                                 "t.pasm");
+  REQUIRE(in.ok);
+  const Specialized s = specialize(in.module);
+  CHECK(s.code[2].op == Op::IncLocal);
+  // With another local to store to, the longest that fits is LoadAddK.
+  ProgramInput other = read_program(
+      main_of("push 1\n store i\n load i\n push 1\n add\n store j\n load j\n ret", "i j"), "t.pasm");
+  REQUIRE(other.ok);
+  CHECK(specialize(other.module).code[2].op == Op::LoadAddK);
+}
