@@ -15,6 +15,7 @@
 #include <fmt/format.h>
 
 #include "poolvm/poolvm.h"
+#include "vm/small_buffer.h"
 
 static_assert(sizeof(pvm_value) == sizeof(poolvm::HostValue), "pvm_value is a HostValue's 16 bytes");
 static_assert(static_cast<int>(poolvm::Status::NoMemory) == PVM_NO_MEMORY &&
@@ -81,16 +82,8 @@ bool parse_pools(const char* text, std::vector<poolvm::PoolOverride>& pools) {
 // Copies C arguments into HostValues: on the C stack for common arities.
 template <class Fn>
 auto with_host_args(const pvm_value* args, size_t n, Fn&& fn) {
-  // Raw storage: each argument is constructed once, by its copy.
-  constexpr size_t kInline = 16;
-  alignas(poolvm::HostValue) unsigned char inline_args[kInline * sizeof(poolvm::HostValue)];
-  std::unique_ptr<unsigned char[]> many;
-  unsigned char* storage = inline_args;
-  if (n > kInline) {
-    many = std::make_unique_for_overwrite<unsigned char[]>(n * sizeof(poolvm::HostValue));
-    storage = many.get();
-  }
-  auto* h = reinterpret_cast<poolvm::HostValue*>(storage);
+  poolvm::SmallBuffer<poolvm::HostValue> storage(n);
+  poolvm::HostValue* h = storage.data();
   for (size_t i = 0; i < n; ++i) new (h + i) poolvm::HostValue(in(args[i]));
   return fn(std::span<const poolvm::HostValue>(h, n));
 }
@@ -133,15 +126,9 @@ pvm_status pvm_register(pvm_vm* vm, const char* name, size_t arity, pvm_host_fn 
       poolvm::HostCall* outer = vm->current;
       vm->current = &hc;
       std::span<const poolvm::HostValue> args = hc.args();
-      constexpr size_t kInline = 16;
-      pvm_value inline_args[kInline];
-      std::unique_ptr<pvm_value[]> many;
-      pvm_value* a = inline_args;
-      if (args.size() > kInline) {
-        many = std::make_unique<pvm_value[]>(args.size());
-        a = many.get();
-      }
-      for (size_t i = 0; i < args.size(); ++i) a[i] = out(args[i]);
+      poolvm::SmallBuffer<pvm_value> storage(args.size());
+      pvm_value* a = storage.data();
+      for (size_t i = 0; i < args.size(); ++i) new (a + i) pvm_value(out(args[i]));
       pvm_value result = pvm_nil();  // a host function's result defaults to nil
       pvm_status s = fn(vm, user, a, args.size(), &result);
       vm->current = outer;

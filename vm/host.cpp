@@ -8,6 +8,7 @@
 #include <new>
 
 #include "vm/machine.h"
+#include "vm/small_buffer.h"
 
 namespace poolvm {
 
@@ -115,16 +116,8 @@ std::optional<Fault> Machine::call_host(uint32_t index, const Value* args, Value
   const Extern& e = module.externs[index];
   // The arguments as the host sees them: exported copies, so the operand
   // stack is never reinterpreted as another type.
-  // Raw storage: each argument is constructed once, by its export.
-  constexpr uint32_t kInline = 16;
-  alignas(HostValue) unsigned char inline_args[kInline * sizeof(HostValue)];
-  std::unique_ptr<unsigned char[]> many;
-  unsigned char* storage = inline_args;
-  if (e.arity > kInline) {
-    many = std::make_unique_for_overwrite<unsigned char[]>(e.arity * sizeof(HostValue));
-    storage = many.get();
-  }
-  HostValue* host_args = reinterpret_cast<HostValue*>(storage);
+  SmallBuffer<HostValue> storage(e.arity);
+  HostValue* host_args = storage.data();
   for (uint32_t i = 0; i < e.arity; ++i) new (host_args + i) HostValue(export_value(args[i]));
   HostCall call = HostCallAccess::make();
   HostCallAccess::init(call, vm, std::span<const HostValue>(host_args, e.arity), e.name);

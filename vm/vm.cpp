@@ -8,6 +8,7 @@
 #include "vm/specialize.h"
 #include "poolvm/poolvm.h"
 #include "vm/machine.h"
+#include "vm/small_buffer.h"
 
 namespace poolvm {
 
@@ -351,19 +352,12 @@ Status Vm::Impl::prepare_call(int function, std::span<const HostValue> args, Val
   return Status::Ok;
 }
 
-// Runs fn(values) with the arguments imported into a buffer on the C++
-// stack: no allocation for common arities.
+// Runs fn(values) with room for the imported arguments: on the C++ stack
+// for common arities, so a call allocates nothing.
 template <class Fn>
 auto with_imported(std::span<const HostValue> args, Fn&& fn) {
-  constexpr size_t kInline = 16;
-  Value inline_args[kInline];
-  std::unique_ptr<Value[]> many;
-  Value* values = inline_args;
-  if (args.size() > kInline) {
-    many = std::make_unique_for_overwrite<Value[]>(args.size());
-    values = many.get();
-  }
-  return fn(values);
+  SmallBuffer<Value> values(args.size());
+  return fn(values.data());
 }
 
 RunResult Vm::Impl::call(int function, std::span<const HostValue> args) {
@@ -630,8 +624,9 @@ Status Vm::pool_info(size_t index, PoolInfo& out) const {
   if (index >= ps.size()) return d.fail(Status::BadArgument, "no pool {} (the program has {})", index, ps.size());
   const Pool& p = ps[static_cast<uint16_t>(index)];
   const PoolStats& s = p.stats();
-  out = PoolInfo{p.name(), s.block_bytes, s.capacity, s.in_use, s.peak, s.allocations, s.frees,
-                 s.failed, s.reserved_bytes, s.constants};
+  out.name = p.name();
+  static_cast<PoolCounts&>(out) = PoolCounts{s.block_bytes, s.capacity, s.in_use, s.peak, s.allocations,
+                                             s.frees, s.failed, s.reserved_bytes, s.constants};
   return Status::Ok;
 }
 
@@ -646,8 +641,10 @@ std::vector<PoolStatistics> Vm::pool_statistics() const {
   for (size_t i = 0; i < pool_count(); ++i) {
     PoolInfo p;
     pool_info(i, p);
-    out.push_back({std::string(p.name), p.block_bytes, p.capacity, p.in_use, p.peak, p.allocations, p.frees,
-                   p.failed, p.reserved_bytes, p.constants, impl_->machine->module.fields_of(i)});
+    PoolStatistics& st = out.emplace_back();
+    static_cast<PoolCounts&>(st) = p;
+    st.name = p.name;
+    st.fields = impl_->machine->module.fields_of(i);
   }
   return out;
 }

@@ -62,6 +62,13 @@ lua_State* new_lua(int functions) {
   return L;
 }
 
+void load_cxx(poolvm::Vm& vm, int functions) {
+  vm.register_function("host_inc", 1, [](poolvm::HostCall& c) {
+    return poolvm::HostValue::integer(c.args()[0].as_int() + 1);
+  });
+  if (!vm.load_source(pasm_library(functions), "bench.pasm")) std::abort();
+}
+
 // The function the host calls: the last one defined, so a linear lookup
 // would pay for every function before it.
 std::string last_function(int functions) { return "f" + std::to_string(functions - 1); }
@@ -83,10 +90,7 @@ void BM_PoolvmCallHandle(benchmark::State& state) {
 void BM_PoolvmCallHandleCxx(benchmark::State& state) {
   int functions = static_cast<int>(state.range(0));
   poolvm::Vm vm;
-  vm.register_function("host_inc", 1, [](poolvm::HostCall& c) {
-    return poolvm::HostValue::integer(c.args()[0].as_int() + 1);
-  });
-  if (!vm.load_source(pasm_library(functions), "bench.pasm")) std::abort();
+  load_cxx(vm, functions);
   int f = vm.find(last_function(functions));
   int64_t x = 0;
   for (auto _ : state) {
@@ -101,10 +105,7 @@ void BM_PoolvmCallHandleCxx(benchmark::State& state) {
 void BM_PoolvmCallHandleRunResult(benchmark::State& state) {
   int functions = static_cast<int>(state.range(0));
   poolvm::Vm vm;
-  vm.register_function("host_inc", 1, [](poolvm::HostCall& c) {
-    return poolvm::HostValue::integer(c.args()[0].as_int() + 1);
-  });
-  if (!vm.load_source(pasm_library(functions), "bench.pasm")) std::abort();
+  load_cxx(vm, functions);
   int f = vm.find(last_function(functions));
   int64_t x = 0;
   for (auto _ : state) {
@@ -117,10 +118,7 @@ void BM_PoolvmCallHandleRunResult(benchmark::State& state) {
 void BM_PoolvmCallByName(benchmark::State& state) {
   int functions = static_cast<int>(state.range(0));
   poolvm::Vm vm;
-  vm.register_function("host_inc", 1, [](poolvm::HostCall& c) {
-    return poolvm::HostValue::integer(c.args()[0].as_int() + 1);
-  });
-  if (!vm.load_source(pasm_library(functions), "bench.pasm")) std::abort();
+  load_cxx(vm, functions);
   std::string name = last_function(functions);
   int64_t x = 0;
   for (auto _ : state) {

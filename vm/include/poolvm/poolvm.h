@@ -239,8 +239,8 @@ struct RunResult {
   bool ok() const { return !error.has_value(); }
 };
 
-struct PoolStatistics {
-  std::string name;
+// A pool's `summary` figures (spec §9).
+struct PoolCounts {
   uint32_t block_bytes = 0;
   uint32_t capacity = 0;
   uint32_t in_use = 0;
@@ -250,22 +250,17 @@ struct PoolStatistics {
   uint64_t failed = 0;
   uint64_t reserved_bytes = 0;
   uint32_t constants = 0;
+};
+
+struct PoolStatistics : PoolCounts {
+  std::string name;
   std::vector<std::string> fields;  // a record pool's field names, when the program named them
 };
 
 // The same figures without allocating: the name points into the VM and is
 // good until the next load.
-struct PoolInfo {
+struct PoolInfo : PoolCounts {
   std::string_view name;
-  uint32_t block_bytes = 0;
-  uint32_t capacity = 0;
-  uint32_t in_use = 0;
-  uint32_t peak = 0;
-  uint64_t allocations = 0;
-  uint64_t frees = 0;
-  uint64_t failed = 0;
-  uint64_t reserved_bytes = 0;
-  uint32_t constants = 0;
 };
 
 class Vm {
