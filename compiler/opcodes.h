@@ -103,6 +103,7 @@ inline constexpr uint8_t kNoFlags = 0, kBranch = 1, kEnd = 2, kInternal = 4, kFu
   X(Argv, "argv", None, 1, 1, kNoFlags, "new string: program argument i (0-based)")             \
   X(Assert, "assert", None, 1, 0, kNoFlags, "runtime error 'assertion failed' when v is false") \
   X(Nop, "nop", None, 0, 0, kNoFlags, "do nothing")                                            \
+  X(Yield, "yield", None, 1, 1, kNoFlags, "( v -- sent ) pause: v goes to the resumer (the host, in the main run)") \
   /* Superinstructions, chosen from profiles of fib, loops and binary_trees. */                \
   X(LoadJz, "load", Local, 0, 1, kInternal | kFused, "load L; jz T")                             \
   X(LoadJnz, "load", Local, 0, 1, kInternal | kFused, "load L; jnz T")                           \

@@ -187,16 +187,13 @@ int pvm_find(const pvm_vm* vm, const char* function) {
 
 int pvm_arity(const pvm_vm* vm, int function) { return vm == nullptr ? -1 : vm->vm.arity(function); }
 
-pvm_status pvm_call(pvm_vm* vm, int function, const pvm_value* args, size_t nargs, pvm_value* result) {
-  if (vm == nullptr) return PVM_BAD_ARGUMENT;
-  if (result != nullptr) *result = pvm_nil();
-  if (args == nullptr && nargs != 0) return bad(vm, "pvm_call: args is NULL");
-  poolvm::RunResult r = with_host_args(args, nargs, [&](std::span<const poolvm::HostValue> a) {
-    return vm->vm.call(function, a);
-  });
-  if (r.status == poolvm::Status::Ok) {
+namespace {
+// A run's (or resume's) RunResult as a status, with the result value or error.
+pvm_status run_result(pvm_vm* vm, poolvm::RunResult& r, pvm_value* result) {
+  if (r.status == poolvm::Status::Ok || r.status == poolvm::Status::Yielded ||
+      r.status == poolvm::Status::Suspended) {
     if (result != nullptr) *result = out(r.value);
-    return PVM_OK;
+    return status(r.status);
   }
   if (r.status == poolvm::Status::RuntimeError && r.error) {
     try {
@@ -210,17 +207,27 @@ pvm_status pvm_call(pvm_vm* vm, int function, const pvm_value* args, size_t narg
   }
   return status(r.status);
 }
+}  // namespace
+
+pvm_status pvm_call(pvm_vm* vm, int function, const pvm_value* args, size_t nargs, pvm_value* result) {
+  if (vm == nullptr) return PVM_BAD_ARGUMENT;
+  if (result != nullptr) *result = pvm_nil();
+  if (args == nullptr && nargs != 0) return bad(vm, "pvm_call: args is NULL");
+  poolvm::RunResult r = with_host_args(args, nargs, [&](std::span<const poolvm::HostValue> a) {
+    return vm->vm.call(function, a);
+  });
+  return run_result(vm, r, result);
+}
 
 pvm_status pvm_resume(pvm_vm* vm, pvm_value sent, pvm_value* result) {
   if (vm == nullptr) return PVM_BAD_ARGUMENT;
   if (result != nullptr) *result = pvm_nil();
-  (void)sent;
-  return bad(vm, "pvm_resume: no run is paused (yield and suspending budgets are not available in this version)");
+  poolvm::RunResult r = vm->vm.resume(in(sent));
+  return run_result(vm, r, result);
 }
 
 void pvm_set_budget(pvm_vm* vm, uint64_t steps, int suspend) {
-  if (vm != nullptr) vm->vm.set_step_budget(steps);
-  (void)suspend;
+  if (vm != nullptr) vm->vm.set_step_budget(steps, suspend != 0);
 }
 
 void pvm_interrupt(pvm_vm* vm) {

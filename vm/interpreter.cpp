@@ -85,9 +85,10 @@ template <int kMode>
 using CodeOf = std::conditional_t<kMode == kFast && POOLVM_COMPUTED_GOTO, ThreadedInstr, Instr>;
 
 // With frame == nullptr, only fills m.threaded (the handler addresses are
-// known only inside this function) and returns.
+// known only inside this function) and returns. Execution starts at code
+// index `entry` (a function's start, or where a paused run stopped).
 template <int kMode>
-static Machine::Outcome execute_loop(Machine& m, FrameHeader* frame, Value* sp, Value& result,
+static Machine::Outcome execute_loop(Machine& m, FrameHeader* frame, Value* sp, uint32_t entry, Value& result,
                                      int64_t& halt_code, Failure& failure) {
   using Code = CodeOf<kMode>;
 #if POOLVM_COMPUTED_GOTO
@@ -123,10 +124,11 @@ static Machine::Outcome execute_loop(Machine& m, FrameHeader* frame, Value* sp, 
   StrPool strings(pools[kStrPool]);
   uint64_t steps = m.steps;
   const uint64_t max_steps = m.max_steps;
-  const uint64_t step_cap = max_steps != 0 ? max_steps : UINT64_MAX;
+  // Per run or resume: a resumed run's count goes on from where it paused.
+  const uint64_t step_cap = max_steps != 0 && max_steps <= UINT64_MAX - steps ? steps + max_steps : UINT64_MAX;
   [[maybe_unused]] const bool exec_wanted = kMode == kTraced && m.observer->wants_instructions();
 
-  const Code* pc = code + funcs[frame->func].start;
+  const Code* pc = code + entry;
   // Locals are addressed from the frame pointer rather than kept in a
   // variable of their own: one register less for the compiler to spill.
 #define locals (frame_locals(frame))
@@ -1040,6 +1042,14 @@ dispatch:
     NEXT();
   }
   CASE(Nop) { NEXT(); }
+  CASE(Yield) {
+    // A host function's C++ frame is below a nested run: it cannot wait.
+    if (!m.can_pause) FAIL("yield", "cannot yield across a host function call");
+    copy_value(result, *--sp);
+    m.paused = Machine::Paused{true, true, frame, sp, static_cast<uint32_t>(pc + 1 - code), steps};
+    m.steps = steps;
+    return Machine::Outcome::Yielded;
+  }
 
 #if !POOLVM_COMPUTED_GOTO
   }
@@ -1049,6 +1059,13 @@ step_limit:
 #if defined(__GNUC__) || defined(__clang__)
   __attribute__((unused));
 #endif
+  if (m.suspend) {
+    // Paused before this instruction ran: resuming dispatches it again.
+    --steps;
+    m.paused = Machine::Paused{true, false, frame, sp, static_cast<uint32_t>(pc - code), steps};
+    m.steps = steps;
+    return Machine::Outcome::Suspended;
+  }
   failure.pc = pc;
   failure.frame = frame;
   failure.fault = Fault{"step limit", fmt::format("step limit reached: the step budget of {} instructions is spent", max_steps)};
@@ -1078,7 +1095,7 @@ void Machine::thread_code() {
   Value result;
   int64_t halt_code = 0;
   Failure failure;
-  execute_loop<kFast>(*this, nullptr, nullptr, result, halt_code, failure);
+  execute_loop<kFast>(*this, nullptr, nullptr, 0, result, halt_code, failure);
 #endif
 }
 
@@ -1093,6 +1110,54 @@ uint32_t Machine::code_index(const void* pc) const {
   if (within(fast_code)) return static_cast<uint32_t>(static_cast<const Instr*>(pc) - fast_code.data());
   return static_cast<uint32_t>(static_cast<const Instr*>(pc) - module.code.data());
 }
+
+namespace {
+
+template <int kMode>
+const void* code_address(const Machine& m, uint32_t index) {
+  using Code = CodeOf<kMode>;
+  if constexpr (std::is_same_v<Code, ThreadedInstr>) return m.threaded.data() + index;
+  else return (kMode == kFast ? m.fast_code.data() : m.module.code.data()) + index;
+}
+
+// Runs the loop that fits the machine's settings from `entry`; a failure
+// becomes `error` with its backtrace, and its frames are unwound.
+Machine::Outcome run_loop(Machine& m, FrameHeader* frame, Value* sp, uint32_t entry, Value& result,
+                          int64_t& halt_code, RuntimeError& error) {
+  Failure failure;
+  Machine::Outcome outcome;
+#ifndef POOLVM_NO_TRACING
+  if (m.observer != nullptr)
+    outcome = execute_loop<kTraced>(m, frame, sp, entry, result, halt_code, failure);
+  else
+#endif
+    outcome = m.max_steps != 0 ? execute_loop<kCounted>(m, frame, sp, entry, result, halt_code, failure)
+                               : execute_loop<kFast>(m, frame, sp, entry, result, halt_code, failure);
+  if (outcome != Machine::Outcome::Failed) return outcome;
+
+  const Module& module = m.module;
+  Pool& frame_pool = (*m.pools)[kFramePool];
+  // The backtrace: the faulting instruction, then every caller's call site.
+  error = RuntimeError{failure.fault.kind, failure.fault.message, {}};
+  uint32_t pc = m.code_index(failure.pc);
+  for (FrameHeader* fr = failure.frame; fr != nullptr; fr = fr->caller) {
+    error.stack.push_back({module.functions[fr->func].name, module.source_name, module.line_at(pc)});
+    if (fr->caller != nullptr) pc = m.code_index(fr->return_pc) - 1;
+  }
+  // Unwind: every active frame goes back to the pool, so the pools stay consistent.
+  for (FrameHeader* fr = failure.frame; fr != nullptr;) {
+    FrameHeader* up = fr->caller;
+    if (m.observer != nullptr) m.trace_call(false, fr->func, m.steps);
+    frame_pool.release(fr->block);
+    // Only the traced loop has an observer, and it runs module.code.
+    if (m.observer != nullptr)
+      m.trace_pool(PoolEventKind::Free, kFramePool, fr->block, static_cast<const Instr*>(failure.pc), fr, m.steps);
+    fr = up;
+  }
+  return Machine::Outcome::Failed;
+}
+
+}  // namespace
 
 Machine::Outcome Machine::execute(uint32_t func, std::span<const Value> argv, Value& result,
                                   int64_t& halt_code, RuntimeError& error) {
@@ -1117,39 +1182,42 @@ Machine::Outcome Machine::execute(uint32_t func, std::span<const Value> argv, Va
   Value* locals = frame_locals(frame);
   for (uint32_t i = 0; i < f.num_locals; ++i) locals[i] = i < argv.size() ? argv[i] : Value::nil();
 
-  Failure failure;
   if (observer != nullptr) {
     trace_pool(PoolEventKind::Alloc, kFramePool, blk, nullptr, frame, steps);
     trace_call(true, func, steps);
   }
-  Outcome outcome;
+  return run_loop(*this, frame, sp, f.start, result, halt_code, error);
+}
+
+Machine::Outcome Machine::resume(const Value& sent, Value& result, int64_t& halt_code, RuntimeError& error) {
+  Paused p = paused;
+  paused = Paused{};
+  Value* sp = p.sp;
+  if (p.yielded) *sp++ = sent;
+  steps = p.steps;
+  // The frames' return addresses point into the code array of the loop that
+  // made them; the loop that continues may run another array (a budget runs
+  // module.code, the plain loop the threaded copy). Indices are shared.
+  const void* (*address_of)(const Machine&, uint32_t) = nullptr;
 #ifndef POOLVM_NO_TRACING
-  if (observer != nullptr)
-    outcome = execute_loop<kTraced>(*this, frame, sp, result, halt_code, failure);
+  if (observer != nullptr) address_of = &code_address<kTraced>;
   else
 #endif
-    outcome = max_steps != 0 ? execute_loop<kCounted>(*this, frame, sp, result, halt_code, failure)
-                             : execute_loop<kFast>(*this, frame, sp, result, halt_code, failure);
-  if (outcome != Outcome::Failed) return outcome;
+    address_of = max_steps != 0 ? &code_address<kCounted> : &code_address<kFast>;
+  for (FrameHeader* fr = p.frame; fr != nullptr && fr->caller != nullptr; fr = fr->caller)
+    fr->return_pc = address_of(*this, code_index(fr->return_pc));
+  return run_loop(*this, p.frame, sp, p.pc, result, halt_code, error);
+}
 
-  // The backtrace: the faulting instruction, then every caller's call site.
-  error = RuntimeError{failure.fault.kind, failure.fault.message, {}};
-  uint32_t pc = code_index(failure.pc);
-  for (FrameHeader* fr = failure.frame; fr != nullptr; fr = fr->caller) {
-    error.stack.push_back({module.functions[fr->func].name, module.source_name, module.line_at(pc)});
-    if (fr->caller != nullptr) pc = code_index(fr->return_pc) - 1;
-  }
-  // Unwind: every active frame goes back to the pool, so the pools stay consistent.
-  for (FrameHeader* fr = failure.frame; fr != nullptr;) {
+void Machine::drop_paused() {
+  if (!paused.active) return;
+  Pool& frame_pool = (*pools)[kFramePool];
+  for (FrameHeader* fr = paused.frame; fr != nullptr;) {
     FrameHeader* up = fr->caller;
-    if (observer != nullptr) trace_call(false, fr->func, steps);
     frame_pool.release(fr->block);
-    // Only the traced loop has an observer, and it runs module.code.
-    if (observer != nullptr)
-      trace_pool(PoolEventKind::Free, kFramePool, fr->block, static_cast<const Instr*>(failure.pc), fr, steps);
     fr = up;
   }
-  return Outcome::Failed;
+  paused = Paused{};
 }
 
 }  // namespace poolvm

@@ -116,10 +116,29 @@ struct Machine {
   std::optional<Fault> append_printed(const Value& v, fmt::memory_buffer& out) const;
 
   // Runs function `func` with `argv` as its arguments. On success the result
-  // is in `result` (or halt's code in `halt_code`).
-  enum class Outcome { Returned, Halted, Failed };
+  // is in `result` (or halt's code in `halt_code`). Yielded: `result` is the
+  // yielded value; Yielded and Suspended leave the run in `paused`.
+  enum class Outcome { Returned, Halted, Failed, Yielded, Suspended };
   Outcome execute(uint32_t func, std::span<const Value> argv, Value& result, int64_t& halt_code,
                   RuntimeError& error);
+  // Continues the paused run; after a yield, `sent` is what the yield gives.
+  Outcome resume(const Value& sent, Value& result, int64_t& halt_code, RuntimeError& error);
+  // Gives the paused run's frames back and forgets it.
+  void drop_paused();
+
+  // A paused run (spec §11): where it continues. Its frames stay in the
+  // `frame` pool and its operand stack in [base, sp), so nothing else may run
+  // over them until it is resumed or dropped.
+  struct Paused {
+    bool active = false;
+    bool yielded = false;        // by `yield` (resume pushes what is sent), else by the budget
+    FrameHeader* frame = nullptr;
+    Value* sp = nullptr;
+    uint32_t pc = 0;             // code index (the same in all three code arrays)
+    uint64_t steps = 0;          // the run's step count so far
+  } paused;
+  bool suspend = false;    // a spent step budget pauses the run instead of failing it
+  bool can_pause = false;  // false in runs nested in host functions: their C++ caller cannot wait
 
   // Fills `threaded` from fast_code (at load: a run must not allocate).
   void thread_code();

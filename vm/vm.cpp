@@ -95,6 +95,7 @@ struct Vm::Impl {
   std::unique_ptr<Machine> machine;
   std::map<std::string, std::pair<uint32_t, HostFunction>, std::less<>> host_functions;
   uint64_t max_steps = 0;
+  bool suspend = false;  // a spent budget suspends the outermost run instead of failing it
   std::atomic<bool> interrupted{false};
   uint32_t runs_in_progress = 0;  // > 1 while a host function has called back in
   Vm* self = nullptr;
@@ -112,6 +113,10 @@ struct Vm::Impl {
   // resolves externs, materializes constants.
   bool install(Module module);
   RunResult run(uint32_t func, std::span<const Value> args);
+  RunResult resume(const HostValue& sent);
+  // The RunResult of a run (or resume) that ended with `outcome`.
+  RunResult finish(Machine::Outcome outcome, const Value& result, int64_t halt_code, RuntimeError& error);
+  void trace_pause(PauseEvent::Kind kind);
 
   bool fail_load(std::string file, std::string message, bool config_error) {
     diagnostics.push_back({file, 0, 0, message, config_error});
@@ -279,19 +284,11 @@ bool Vm::Impl::install(Module module) {
   return true;
 }
 
-RunResult Vm::Impl::run(uint32_t func, std::span<const Value> args) {
+RunResult Vm::Impl::finish(Machine::Outcome outcome, const Value& result, int64_t halt_code,
+                           RuntimeError& error) {
   RunResult r;
   Machine& m = *machine;
-  // A nested run (from a host function) keeps its own count and budget;
-  // the outer loop holds its count in a local and restores it on return.
-  uint64_t saved_steps = m.steps;
-  m.steps = 0;
-  m.max_steps = max_steps;
-  ++runs_in_progress;
-  Value result = Value::nil();
-  int64_t halt_code = 0;
-  RuntimeError error;
-  switch (m.execute(func, args, result, halt_code, error)) {
+  switch (outcome) {
     case Machine::Outcome::Returned:
       r.value = m.export_value(result);
       r.exit_status = result.tag == Tag::Int ? static_cast<int>(static_cast<uint64_t>(result.i) & 255) : 0;
@@ -300,6 +297,15 @@ RunResult Vm::Impl::run(uint32_t func, std::span<const Value> args) {
       r.halted = true;
       r.exit_status = static_cast<int>(static_cast<uint64_t>(halt_code) & 255);
       break;
+    case Machine::Outcome::Yielded:
+      r.status = Status::Yielded;
+      r.value = m.export_value(result);
+      trace_pause(PauseEvent::Kind::Yield);
+      break;
+    case Machine::Outcome::Suspended:
+      r.status = Status::Suspended;
+      trace_pause(PauseEvent::Kind::Suspend);
+      break;
     case Machine::Outcome::Failed:
       r.status = Status::RuntimeError;
       r.exit_status = kExitRuntimeError;
@@ -307,11 +313,79 @@ RunResult Vm::Impl::run(uint32_t func, std::span<const Value> args) {
       r.error = std::move(error);
       break;
   }
-  --runs_in_progress;
-  m.steps = saved_steps;
+  // Every pause delivers the output so far: the host sees only what runs after it.
   output.flush();
   return r;
 }
+
+void Vm::Impl::trace_pause(PauseEvent::Kind kind) {
+  Machine& m = *machine;
+  if (m.observer == nullptr || !m.paused.active) return;
+  const Function& f = m.module.functions[m.paused.frame->func];
+  // Where the run stands: after a yield, the yield itself.
+  uint32_t at = m.paused.pc - (m.paused.yielded && m.paused.pc > 0 ? 1 : 0);
+  m.observer->on_pause(PauseEvent{kind, m.paused.steps, f.name, m.module.line_at(at)});
+}
+
+RunResult Vm::Impl::run(uint32_t func, std::span<const Value> args) {
+  Machine& m = *machine;
+  if (m.paused.active) return bad_call("a run is paused: resume it or reset the VM first");
+  // A nested run (from a host function) keeps its own count and budget;
+  // the outer loop holds its count in a local and restores it on return.
+  uint64_t saved_steps = m.steps;
+  bool saved_suspend = m.suspend, saved_can_pause = m.can_pause;
+  m.steps = 0;
+  m.max_steps = max_steps;
+  // Only the outermost run can pause: below a nested one is a host function's C++ frame.
+  m.can_pause = runs_in_progress == 0;
+  m.suspend = suspend && m.can_pause;
+  ++runs_in_progress;
+  Value result = Value::nil();
+  int64_t halt_code = 0;
+  RuntimeError error;
+  Machine::Outcome outcome = m.execute(func, args, result, halt_code, error);
+  --runs_in_progress;
+  m.steps = saved_steps;
+  m.suspend = saved_suspend;
+  m.can_pause = saved_can_pause;
+  return finish(outcome, result, halt_code, error);
+}
+
+RunResult Vm::Impl::resume(const HostValue& sent) {
+  if (!machine) return bad_call("no program is loaded");
+  Machine& m = *machine;
+  if (runs_in_progress != 0) return bad_call("resume: a run is in progress");
+  if (!m.paused.active) return bad_call("resume: no run is paused");
+  Value v = Value::nil();
+  if (m.paused.yielded) {
+    Machine::Import verdict = m.import_value(sent, v);
+    if (verdict != Machine::Import::Ok) {
+      char why[200];
+      return bad_call(fmt::format("resume: the value sent: {}", m.describe_refused(why, sent, verdict)));
+    }
+  }
+  trace_pause(PauseEvent::Kind::Resume);
+  m.max_steps = max_steps;
+  m.can_pause = true;
+  m.suspend = suspend;
+  ++runs_in_progress;
+  Value result = Value::nil();
+  int64_t halt_code = 0;
+  RuntimeError error;
+  Machine::Outcome outcome = m.resume(v, result, halt_code, error);
+  --runs_in_progress;
+  m.steps = 0;
+  m.suspend = false;
+  m.can_pause = false;
+  return finish(outcome, result, halt_code, error);
+}
+
+RunResult Vm::resume(const HostValue& sent) {
+  if (!impl_) return run_main();  // the moved-from answer
+  return impl_->resume(sent);
+}
+
+bool Vm::paused() const { return impl_ && impl_->machine && impl_->machine->paused.active; }
 
 RunResult Vm::run_main(const std::vector<std::string>& args) {
   if (!impl_) return RunResult{Status::BadArgument, kExitRuntimeError, {}, false, RuntimeError{"bad argument", "this Vm was moved from", {}}};
@@ -552,8 +626,10 @@ Status Vm::register_function(std::string name, uint32_t arity, HostFunction fn) 
   return Status::Ok;
 }
 
-void Vm::set_step_budget(uint64_t max_steps) {
-  if (impl_) impl_->max_steps = max_steps;
+void Vm::set_step_budget(uint64_t max_steps, bool suspend) {
+  if (!impl_) return;
+  impl_->max_steps = max_steps;
+  impl_->suspend = suspend && max_steps != 0;
 }
 
 void Vm::interrupt() {
@@ -628,6 +704,8 @@ void Vm::reset() {
     return;
   }
   Machine& m = *d.machine;
+  // The paused run's frames go with every other block; forget where it was.
+  m.paused = Machine::Paused{};
   // Constants (string literals) stay where they are: they are immutable and
   // live as long as the program, so a reference to one stays good.
   m.pools->free_all();

@@ -150,6 +150,9 @@ l2: pop
     push true
     assert
     nop
+    push nil
+    yield
+    pop
     push 1
     push 2
     call helper
