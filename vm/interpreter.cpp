@@ -5,9 +5,12 @@
 // of execute_loop. Computed goto on GCC/Clang, a switch elsewhere. The loop is
 // instantiated three times — plain, step-counting, and traced (counting plus
 // observer hooks) — so neither --max-steps nor --trace costs anything, not even
-// a branch per instruction, when it is off. The plain loop runs the fused code
-// of vm/specialize.cpp, direct-threaded (each instruction holds its handler's
-// address); docs/performance.md measures each of these choices.
+// a branch per instruction, when it is off; with computed goto the counting
+// loop runs the fused, threaded code too, each instruction weighted by the
+// steps it stands for, so a budget costs an add and a compare per dispatch.
+// The plain loop runs the fused code of vm/specialize.cpp, direct-threaded
+// (each instruction holds its handler's address); docs/performance.md
+// measures each of these choices.
 #include <cmath>
 #include <cstring>
 #include <type_traits>
@@ -80,9 +83,37 @@ inline Value* indexed_slot(Pool* pools, const Value& ref, const Value& index) {
 enum Mode { kFast, kCounted, kTraced };
 
 // With computed goto the plain loop runs direct-threaded code: each
-// instruction holds its handler's address.
+// instruction holds its handler's address. So does the counting loop, over
+// the fused code too, so that a step budget costs (almost) nothing: each
+// instruction carries how many steps it stands for.
 template <int kMode>
-using CodeOf = std::conditional_t<kMode == kFast && POOLVM_COMPUTED_GOTO, ThreadedInstr, Instr>;
+using CodeOf = std::conditional_t<(kMode == kFast || kMode == kCounted) && POOLVM_COMPUTED_GOTO, ThreadedInstr, Instr>;
+
+namespace {
+// Steps a fused instruction stands for: the instructions of its sequence,
+// read from the table's description ("load L; push K; add" is 3).
+constexpr uint8_t steps_of(int op) {
+  if (!(kOpInfo[op].flags & kFused)) return 1;
+  uint8_t n = 1;
+  for (char c : kOpInfo[op].doc) n += c == ';';
+  return n;
+}
+// The plain instruction a fused one starts with (same mnemonic and operand):
+// what runs alone when the budget has no room for the whole sequence.
+constexpr int plain_of(int op) {
+  for (int i = 0; i < kNumOps; ++i)
+    if (!(kOpInfo[i].flags & (kFused | kInternal)) && kOpInfo[i].mnemonic == kOpInfo[op].mnemonic &&
+        kOpInfo[i].operand == kOpInfo[op].operand)
+      return i;
+  return op;
+}
+constexpr bool fused_starts_plain() {
+  for (int op = 0; op < kNumOps; ++op)
+    if ((kOpInfo[op].flags & kFused) && (plain_of(op) == op || steps_of(op) < 2)) return false;
+  return true;
+}
+static_assert(fused_starts_plain(), "every fused row names a sequence that starts with a plain instruction");
+}  // namespace
 
 // With frame == nullptr, only fills m.threaded (the handler addresses are
 // known only inside this function) and returns. Execution starts at code
@@ -93,24 +124,34 @@ static Machine::Outcome execute_loop(Machine& m, FrameHeader* frame, Value* sp, 
   using Code = CodeOf<kMode>;
 #if POOLVM_COMPUTED_GOTO
   static void* const kLabels[] = {
+#define POOLVM_X(name, ...) &&entry_##name,
+      POOLVM_OPCODES(POOLVM_X)
+#undef POOLVM_X
+  };
+  // Where a superinstruction falls back to its first instruction's handler
+  // (in the counting loop, this entry gives back the steps of the rest).
+  [[maybe_unused]] static void* const kFallbacks[] = {
 #define POOLVM_X(name, ...) &&op_##name,
       POOLVM_OPCODES(POOLVM_X)
 #undef POOLVM_X
   };
-  if constexpr (kMode == kFast) {
+  if constexpr (std::is_same_v<CodeOf<kMode>, ThreadedInstr>) {
     if (frame == nullptr) {
-      m.threaded.resize(m.fast_code.size());
-      for (size_t i = 0; i < m.fast_code.size(); ++i)
-        m.threaded[i] = ThreadedInstr{kLabels[static_cast<uint8_t>(m.fast_code[i].op)], m.fast_code[i].a,
-                                      m.fast_code[i].op, {}};
+      auto& out = kMode == kFast ? m.threaded : m.threaded_counted;
+      out.resize(m.fast_code.size());
+      for (size_t i = 0; i < m.fast_code.size(); ++i) {
+        int op = static_cast<uint8_t>(m.fast_code[i].op);
+        out[i] = ThreadedInstr{kLabels[op], m.fast_code[i].a, m.fast_code[i].op, steps_of(op), {}};
+      }
       return Machine::Outcome::Returned;
     }
   }
 #endif
-  // The plain loop runs the copy with superinstructions; counting and traced
-  // runs the original, so every instruction is one step and one trace line.
+  // The plain loop runs the copy with superinstructions, and so does the
+  // counting loop when threaded; the traced loop runs the original, so every
+  // instruction is one trace line.
   const Code* code;
-  if constexpr (std::is_same_v<Code, ThreadedInstr>) code = m.threaded.data();
+  if constexpr (std::is_same_v<Code, ThreadedInstr>) code = kMode == kFast ? m.threaded.data() : m.threaded_counted.data();
   else code = kMode == kFast ? m.fast_code.data() : m.module.code.data();
   const Function* const funcs = m.module.functions.data();
   const Value* const constants = m.constants.data();
@@ -192,10 +233,18 @@ static Machine::Outcome execute_loop(Machine& m, FrameHeader* frame, Value* sp, 
          pools[kStrPool].capacity(), strings.bytes_per_block());
 
 #if POOLVM_COMPUTED_GOTO
-#define CASE(name) op_##name:
+// A superinstruction that falls back to op_X ran one step of its sequence,
+// not all it was counted for at dispatch; dispatch itself enters at entry_X.
+#define CASE(name)                                                     \
+  op_##name:                                                           \
+  if constexpr (kMode == kCounted) steps -= pc->steps - 1u;            \
+  entry_##name:
 #define DISPATCH()                                                     \
   do {                                                                 \
-    if constexpr (kMode != kFast) {                                    \
+    if constexpr (kMode == kCounted) {                                 \
+      steps += pc->steps;                                              \
+      if (steps > step_cap) [[unlikely]] goto step_over;               \
+    } else if constexpr (kMode != kFast) {                             \
       if (++steps > step_cap) [[unlikely]] goto step_limit;            \
     }                                                                  \
     if constexpr (kMode == kTraced) {                                  \
@@ -417,7 +466,7 @@ dispatch:
 // targets.
 #define JUMP_VIA(k)                                                         \
   do {                                                                      \
-    const Code* target = kMode == kFast ? pc + (k) + pc[k].a : code + pc[k].a; \
+    const Code* target = kMode == kFast || std::is_same_v<Code, ThreadedInstr> ? pc + (k) + pc[k].a : code + pc[k].a; \
     if (target <= pc) CHECK_INTERRUPT();                                    \
     pc = target;                                                            \
     DISPATCH();                                                             \
@@ -1055,6 +1104,23 @@ dispatch:
   }
 #endif
 
+#if POOLVM_COMPUTED_GOTO
+step_over:
+  __attribute__((unused));
+  if constexpr (kMode == kCounted) {
+    // No room for all the steps of this (fused) instruction: when there is
+    // room for one, its first instruction runs alone through the fallback
+    // entry, which gives the others back; the rest of the sequence follows
+    // it in the code, one instruction at a time. So the budget ends at
+    // exactly the same instruction as on unfused code.
+    steps -= pc->steps;
+    if (steps < step_cap) {
+      steps += pc->steps;
+      goto* kFallbacks[plain_of(static_cast<uint8_t>(pc->op))];
+    }
+    ++steps;
+  }
+#endif
 step_limit:
 #if defined(__GNUC__) || defined(__clang__)
   __attribute__((unused));
@@ -1096,6 +1162,7 @@ void Machine::thread_code() {
   int64_t halt_code = 0;
   Failure failure;
   execute_loop<kFast>(*this, nullptr, nullptr, 0, result, halt_code, failure);
+  execute_loop<kCounted>(*this, nullptr, nullptr, 0, result, halt_code, failure);
 #endif
 }
 
@@ -1107,6 +1174,8 @@ uint32_t Machine::code_index(const void* pc) const {
   };
   if (!threaded.empty() && within(threaded))
     return static_cast<uint32_t>(static_cast<const ThreadedInstr*>(pc) - threaded.data());
+  if (!threaded_counted.empty() && within(threaded_counted))
+    return static_cast<uint32_t>(static_cast<const ThreadedInstr*>(pc) - threaded_counted.data());
   if (within(fast_code)) return static_cast<uint32_t>(static_cast<const Instr*>(pc) - fast_code.data());
   return static_cast<uint32_t>(static_cast<const Instr*>(pc) - module.code.data());
 }
@@ -1116,7 +1185,8 @@ namespace {
 template <int kMode>
 const void* code_address(const Machine& m, uint32_t index) {
   using Code = CodeOf<kMode>;
-  if constexpr (std::is_same_v<Code, ThreadedInstr>) return m.threaded.data() + index;
+  if constexpr (std::is_same_v<Code, ThreadedInstr>)
+    return (kMode == kFast ? m.threaded.data() : m.threaded_counted.data()) + index;
   else return (kMode == kFast ? m.fast_code.data() : m.module.code.data()) + index;
 }
 

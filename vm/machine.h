@@ -45,7 +45,8 @@ struct ThreadedInstr {
   const void* handler;
   int32_t a;
   Op op;  // for messages only
-  uint8_t reserved[3];
+  uint8_t steps;  // instructions it stands for (a superinstruction's sequence), for step budgets
+  uint8_t reserved[2];
 };
 static_assert(sizeof(ThreadedInstr) == 16, "threaded instructions are 16 bytes");
 static_assert(offsetof(ThreadedInstr, a) == 8);
@@ -60,6 +61,7 @@ struct Machine {
   Module module;
   std::vector<Instr> fast_code;  // module.code with superinstructions (vm/specialize.h)
   std::vector<ThreadedInstr> threaded;  // fast_code with handler addresses (computed goto only)
+  std::vector<ThreadedInstr> threaded_counted;  // the same for the step-counting loop's handlers
   std::vector<ConstDivisor> divisors;  // per constant, for ModK (vm/divisor.h)
   std::unique_ptr<PoolSet> pools;
   std::vector<Value> constants;  // Module::constants as values (strings in `str`, constant)

@@ -370,3 +370,23 @@ top:
   CHECK(r.status == Status::RuntimeError);
   CHECK(nested.error->kind == "step limit");
 }
+
+TEST_CASE("a budget ends at the same instruction on the fused code as on the original") {
+  // The counting loop runs superinstructions weighted by the steps they
+  // stand for; a traced run (any observer) runs the original instructions.
+  static poolvm::Observer ignore_all;
+  std::string fib = read_file(std::string(POOLVM_SOURCE_DIR) + "/programs/fib.pasm");
+  for (const std::string& text : {std::string(kSmall), fib}) {
+    for (uint64_t n = 1; n <= 400; n += (n < 60 ? 1 : 37)) {
+      CAPTURE(n);
+      poolvm::Config fused, traced;
+      fused.max_steps = traced.max_steps = n;
+      traced.observer = &ignore_all;
+      Ran a = run_text(text, fused, {"9"});
+      Ran b = run_text(text, traced, {"9"});
+      CHECK(a.out == b.out);
+      CHECK(a.status == b.status);
+      CHECK(a.error == b.error);
+    }
+  }
+}
