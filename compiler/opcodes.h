@@ -104,6 +104,9 @@ inline constexpr uint8_t kNoFlags = 0, kBranch = 1, kEnd = 2, kInternal = 4, kFu
   X(Assert, "assert", None, 1, 0, kNoFlags, "runtime error 'assertion failed' when v is false") \
   X(Nop, "nop", None, 0, 0, kNoFlags, "do nothing")                                            \
   X(Yield, "yield", None, 1, 1, kNoFlags, "( v -- sent ) pause: v goes to the resumer (the host, in the main run)") \
+  X(CoCreate, "cocreate", Func, kVar, 1, kNoFlags, "( a1 .. an -- co ) a coroutine that will call F; a block of 'co'; nil when exhausted") \
+  X(CoResume, "coresume", None, 2, 1, kNoFlags, "( co v -- r ) run co until it yields r or returns r; v is what its yield gets") \
+  X(CoStatus, "costatus", None, 1, 1, kNoFlags, "( co -- n ) 0 suspended, 1 running, 2 normal, 3 dead") \
   /* Superinstructions, chosen from profiles of fib, loops and binary_trees. */                \
   X(LoadJz, "load", Local, 0, 1, kInternal | kFused, "load L; jz T")                             \
   X(LoadJnz, "load", Local, 0, 1, kInternal | kFused, "load L; jnz T")                           \

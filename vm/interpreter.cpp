@@ -157,7 +157,7 @@ static Machine::Outcome execute_loop(Machine& m, FrameHeader* frame, Value* sp, 
   const Value* const constants = m.constants.data();
   const ConstDivisor* const divisors = m.divisors.data();
   Value* const globals = m.globals.data();
-  Value* const stack_end = m.stack + m.stack_size;
+  Value* stack_end = m.stack_limit();  // moves when a coroutine is resumed or left
   // The pools never move during a run: index them directly, not through the PoolSet.
   Pool* const pools = &(*m.pools)[0];
   Pool& cons_pool = pools[kConsPool];
@@ -174,6 +174,8 @@ static Machine::Outcome execute_loop(Machine& m, FrameHeader* frame, Value* sp, 
   // variable of their own: one register less for the compiler to spill.
 #define locals (frame_locals(frame))
   Value* a = nullptr;  // scratch pointer into the stack for handlers
+  CoHeader* leaving = nullptr;  // the coroutine co_leave returns from, with co_value
+  Value co_value;
 
 #define FAIL(kind, ...)                                                        \
   do {                                                                         \
@@ -800,6 +802,14 @@ dispatch:
     frame_pool.release(done->block);
     TRACE(m.trace_pool(PoolEventKind::Free, kFramePool, done->block, pc, done, steps));
     if (frame == nullptr) {
+      if (m.current_co != nullptr) {
+        // The coroutine's function returned: it is dead, r is its result.
+        leaving = m.current_co;
+        leaving->state = kCoDead;
+        leaving->frame = nullptr;
+        copy_value(co_value, v);
+        goto co_leave;
+      }
       result = v;
       m.steps = steps;
       return Machine::Outcome::Returned;
@@ -812,12 +822,21 @@ dispatch:
   CASE(Halt) {
     if (sp[-1].tag != Tag::Int) TYPE_ERROR1("an int exit status", sp[-1]);
     halt_code = sp[-1].i;
-    while (frame != nullptr) {
-      FrameHeader* up = frame->caller;
-      TRACE(m.trace_call(false, frame->func, steps));
-      frame_pool.release(frame->block);
-      TRACE(m.trace_pool(PoolEventKind::Free, kFramePool, frame->block, pc, frame, steps));
-      frame = up;
+    for (;;) {
+      while (frame != nullptr) {
+        FrameHeader* up = frame->caller;
+        TRACE(m.trace_call(false, frame->func, steps));
+        frame_pool.release(frame->block);
+        TRACE(m.trace_pool(PoolEventKind::Free, kFramePool, frame->block, pc, frame, steps));
+        frame = up;
+      }
+      // Halted inside a coroutine: every resumer's frames go too.
+      if (m.current_co == nullptr) break;
+      CoHeader* co = m.current_co;
+      co->state = kCoDead;
+      co->frame = nullptr;
+      frame = co->resumer_frame;
+      m.current_co = co->resumer_co;
     }
     m.steps = steps;
     return Machine::Outcome::Halted;
@@ -856,7 +875,10 @@ dispatch:
       case Pool::Check::Stale: FAIL("double free", "double free: {} was already freed", m.block_name(v));
       case Pool::Check::Foreign: FAIL_FAULT(m.check_live(v));
     }
-    if (v.tag == Tag::Str) {
+    if (v.tag == Tag::Co) {
+      if (auto f = m.free_coroutine(v.block)) FAIL_FAULT(f);
+      TRACE(m.trace_pool(PoolEventKind::Free, kCoPool, v.block, pc, frame, steps));
+    } else if (v.tag == Tag::Str) {
       if (p.is_constant(v.block))
         FAIL("constant", "cannot free a string constant ({})", m.block_name(v));
       TRACE(m.trace_string(PoolEventKind::Free, v.block, pc, frame, steps));
@@ -1092,12 +1114,109 @@ dispatch:
   }
   CASE(Nop) { NEXT(); }
   CASE(Yield) {
+    if (m.current_co != nullptr) {
+      // To whoever resumed this coroutine; it continues after the yield.
+      leaving = m.current_co;
+      copy_value(co_value, *--sp);
+      leaving->frame = frame;
+      leaving->sp = sp;
+      leaving->pc = static_cast<uint32_t>(pc + 1 - code);
+      leaving->state = kCoSuspended;
+      goto co_leave;
+    }
     // A host function's C++ frame is below a nested run: it cannot wait.
     if (!m.can_pause) FAIL("yield", "cannot yield across a host function call");
     copy_value(result, *--sp);
     m.paused = Machine::Paused{true, true, frame, sp, static_cast<uint32_t>(pc + 1 - code), steps};
     m.steps = steps;
     return Machine::Outcome::Yielded;
+  }
+  CASE(CoCreate) {
+    const Function& f = funcs[pc->a];
+    Pool& co_pool = pools[kCoPool];
+    const uint32_t slots = m.slots[kCoPool];
+    if (f.arity > slots)
+      FAIL("stack overflow", "stack overflow: the {} arguments of '{}' do not fit a coroutine's {} values (.pool co slots=)",
+           f.arity, f.name, slots);
+    uint32_t blk = co_pool.alloc();
+    TRACE(m.trace_pool(blk == Pool::kNoBlock ? PoolEventKind::AllocFailed : PoolEventKind::Alloc, kCoPool, blk, pc,
+                       frame, steps));
+    Value* args = sp - f.arity;
+    if (blk == Pool::kNoBlock) {
+      sp = args;
+      *sp++ = Value::nil();
+      NEXT();
+    }
+    auto* co = reinterpret_cast<CoHeader*>(co_pool.block(blk));
+    *co = CoHeader{nullptr, nullptr, nullptr, nullptr, nullptr, 0, 0, static_cast<uint32_t>(pc->a), f.arity, blk,
+                   kCoSuspended};
+    // The arguments wait in its segment until the first resume.
+    for (uint32_t i = 0; i < f.arity; ++i) copy_value(co_stack(co)[i], args[i]);
+    sp = args;
+    *sp++ = Value::ref(Tag::Co, kCoPool, blk, co_pool.generation(blk));
+    NEXT();
+  }
+  CASE(CoStatus) {
+    a = sp - 1;
+    REQUIRE_REF(*a, Tag::Co, "a coroutine");
+    *a = Value::integer(reinterpret_cast<CoHeader*>(pools[kCoPool].block(a->block))->state);
+    NEXT();
+  }
+  CASE(CoResume) {
+    a = sp - 2;
+    REQUIRE_REF(*a, Tag::Co, "a coroutine");
+    auto* co = reinterpret_cast<CoHeader*>(pools[kCoPool].block(a->block));
+    if (co->state != kCoSuspended)
+      FAIL("coroutine", "cannot resume a {} coroutine ({})",
+           co->state == kCoDead ? "dead" : co->state == kCoRunning ? "running" : "normal", m.block_name(*a));
+    Value* seg = co_stack(co);
+    FrameHeader* next_frame = co->frame;
+    if (next_frame == nullptr) {
+      // The first resume: F's frame, its arguments from the segment.
+      const Function& f = funcs[co->func];
+      if (f.max_stack > m.slots[kCoPool])
+        FAIL("stack overflow", "stack overflow: coroutine '{}' needs more than the {} values of its stack (.pool co slots=)",
+             f.name, m.slots[kCoPool]);
+      uint32_t fb = frame_pool.alloc();
+      if (fb == Pool::kNoBlock) [[unlikely]] {
+        TRACE(m.trace_pool(PoolEventKind::AllocFailed, kFramePool, fb, pc, frame, steps));
+        FAIL("out of memory", "out of memory: pool 'frame' is exhausted ({} blocks): calls nested too deep",
+             frame_pool.capacity());
+      }
+      TRACE(m.trace_pool(PoolEventKind::Alloc, kFramePool, fb, pc, frame, steps); m.trace_call(true, co->func, steps));
+      next_frame = reinterpret_cast<FrameHeader*>(frame_pool.block(fb));
+      *next_frame = FrameHeader{nullptr, nullptr, seg, co->func, fb};
+      Value* nl = frame_locals(next_frame);
+      for (uint32_t i = 0; i < f.num_locals; ++i) nl[i] = i < f.arity ? seg[i] : Value::nil();
+      co->sp = seg;
+      co->pc = f.start;
+    } else {
+      copy_value(*co->sp++, sp[-1]);  // what its yield gets
+    }
+    co->resumer_frame = frame;
+    co->resumer_sp = a;
+    co->resumer_pc = static_cast<uint32_t>(pc + 1 - code);
+    co->resumer_co = m.current_co;
+    if (m.current_co != nullptr) m.current_co->state = kCoNormal;
+    co->state = kCoRunning;
+    m.current_co = co;
+    stack_end = seg + m.slots[kCoPool];
+    frame = next_frame;
+    sp = co->sp;
+    pc = code + co->pc;
+    DISPATCH();
+  }
+  co_leave: {
+    // Back in the resumer, with co_value as the result of its coresume.
+    CoHeader* co = leaving;
+    m.current_co = co->resumer_co;
+    if (m.current_co != nullptr) m.current_co->state = kCoRunning;
+    stack_end = m.stack_limit();
+    frame = co->resumer_frame;
+    sp = co->resumer_sp;
+    copy_value(*sp++, co_value);
+    pc = code + co->resumer_pc;
+    DISPATCH();
   }
 
 #if !POOLVM_COMPUTED_GOTO
@@ -1180,6 +1299,22 @@ uint32_t Machine::code_index(const void* pc) const {
   return static_cast<uint32_t>(static_cast<const Instr*>(pc) - module.code.data());
 }
 
+template <class F>
+void Machine::for_each_frame(FrameHeader* top, F&& f) {
+  for (FrameHeader* fr = top; fr != nullptr; fr = fr->caller) f(fr);
+  // The resumers of the running coroutine, down to the main run.
+  for (CoHeader* co = current_co; co != nullptr; co = co->resumer_co)
+    for (FrameHeader* fr = co->resumer_frame; fr != nullptr; fr = fr->caller) f(fr);
+  // Suspended coroutines hold frames too.
+  Pool& co_pool = (*pools)[kCoPool];
+  for (uint32_t b = 0; b < co_pool.capacity(); ++b) {
+    if (!co_pool.is_live(b)) continue;
+    auto* co = reinterpret_cast<CoHeader*>(co_pool.block(b));
+    if (co->state == kCoSuspended)
+      for (FrameHeader* fr = co->frame; fr != nullptr; fr = fr->caller) f(fr);
+  }
+}
+
 namespace {
 
 template <int kMode>
@@ -1207,22 +1342,39 @@ Machine::Outcome run_loop(Machine& m, FrameHeader* frame, Value* sp, uint32_t en
 
   const Module& module = m.module;
   Pool& frame_pool = (*m.pools)[kFramePool];
-  // The backtrace: the faulting instruction, then every caller's call site.
+  // The backtrace: the faulting instruction, then every caller's call site;
+  // in a coroutine, then its resumer's, and so on to the main run.
   error = RuntimeError{failure.fault.kind, failure.fault.message, {}};
   uint32_t pc = m.code_index(failure.pc);
-  for (FrameHeader* fr = failure.frame; fr != nullptr; fr = fr->caller) {
-    error.stack.push_back({module.functions[fr->func].name, module.source_name, module.line_at(pc)});
-    if (fr->caller != nullptr) pc = m.code_index(fr->return_pc) - 1;
+  FrameHeader* fr = failure.frame;
+  for (CoHeader* co = m.current_co;; co = co->resumer_co) {
+    for (; fr != nullptr; fr = fr->caller) {
+      error.stack.push_back({module.functions[fr->func].name, module.source_name, module.line_at(pc)});
+      if (fr->caller != nullptr) pc = m.code_index(fr->return_pc) - 1;
+    }
+    if (co == nullptr) break;
+    fr = co->resumer_frame;
+    pc = co->resumer_pc - 1;
   }
-  // Unwind: every active frame goes back to the pool, so the pools stay consistent.
-  for (FrameHeader* fr = failure.frame; fr != nullptr;) {
-    FrameHeader* up = fr->caller;
-    if (m.observer != nullptr) m.trace_call(false, fr->func, m.steps);
-    frame_pool.release(fr->block);
-    // Only the traced loop has an observer, and it runs module.code.
-    if (m.observer != nullptr)
-      m.trace_pool(PoolEventKind::Free, kFramePool, fr->block, static_cast<const Instr*>(failure.pc), fr, m.steps);
-    fr = up;
+  // Unwind: every active frame goes back to the pool, so the pools stay
+  // consistent; the coroutines the error went through are dead.
+  fr = failure.frame;
+  for (;;) {
+    while (fr != nullptr) {
+      FrameHeader* up = fr->caller;
+      if (m.observer != nullptr) m.trace_call(false, fr->func, m.steps);
+      frame_pool.release(fr->block);
+      // Only the traced loop has an observer, and it runs module.code.
+      if (m.observer != nullptr)
+        m.trace_pool(PoolEventKind::Free, kFramePool, fr->block, static_cast<const Instr*>(failure.pc), fr, m.steps);
+      fr = up;
+    }
+    if (m.current_co == nullptr) break;
+    CoHeader* co = m.current_co;
+    co->state = kCoDead;
+    co->frame = nullptr;
+    fr = co->resumer_frame;
+    m.current_co = co->resumer_co;
   }
   return Machine::Outcome::Failed;
 }
@@ -1274,9 +1426,30 @@ Machine::Outcome Machine::resume(const Value& sent, Value& result, int64_t& halt
   else
 #endif
     address_of = max_steps != 0 ? &code_address<kCounted> : &code_address<kFast>;
-  for (FrameHeader* fr = p.frame; fr != nullptr && fr->caller != nullptr; fr = fr->caller)
-    fr->return_pc = address_of(*this, code_index(fr->return_pc));
+  for_each_frame(p.frame, [&](FrameHeader* fr) {
+    if (fr->caller != nullptr) fr->return_pc = address_of(*this, code_index(fr->return_pc));
+  });
   return run_loop(*this, p.frame, sp, p.pc, result, halt_code, error);
+}
+
+Value* Machine::stack_limit() const {
+  return current_co != nullptr ? co_stack(current_co) + slots[kCoPool] : stack + stack_size;
+}
+
+std::optional<Fault> Machine::free_coroutine(uint32_t block) {
+  Pool& co_pool = (*pools)[kCoPool];
+  auto* co = reinterpret_cast<CoHeader*>(co_pool.block(block));
+  if (co->state == kCoRunning || co->state == kCoNormal)
+    return Fault{"coroutine", fmt::format("cannot free a {} coroutine (co#{})",
+                                          co->state == kCoRunning ? "running" : "normal", block)};
+  Pool& frame_pool = (*pools)[kFramePool];
+  for (FrameHeader* fr = co->frame; fr != nullptr;) {
+    FrameHeader* up = fr->caller;
+    frame_pool.release(fr->block);
+    fr = up;
+  }
+  co_pool.release(block);
+  return std::nullopt;
 }
 
 void Machine::drop_paused() {

@@ -39,6 +39,27 @@ inline Value* frame_locals(FrameHeader* f) {
   return reinterpret_cast<Value*>(reinterpret_cast<std::byte*>(f) + kFrameHeaderBytes);
 }
 
+// The first kCoHeaderBytes of a `co` block; its operand stack segment follows.
+enum CoState : uint8_t { kCoSuspended = 0, kCoRunning = 1, kCoNormal = 2, kCoDead = 3 };
+struct CoHeader {
+  FrameHeader* frame;          // top frame while suspended after a yield; null before the first resume
+  Value* sp;                   // its operand stack top while suspended
+  FrameHeader* resumer_frame;  // while running or normal: who resumed it ...
+  Value* resumer_sp;           // ... where the result of its coresume goes
+  CoHeader* resumer_co;        // ... and in which coroutine (null: the main run)
+  uint32_t pc;                 // code index to continue at while suspended
+  uint32_t resumer_pc;         // code index after the resumer's coresume
+  uint32_t func;
+  uint32_t nargs;
+  uint32_t block;
+  uint8_t state;
+};
+static_assert(sizeof(CoHeader) <= kCoHeaderBytes, "coroutine header fits its reserved bytes");
+static_assert(kCoHeaderBytes % alignof(Value) == 0, "the segment stays aligned");
+inline Value* co_stack(CoHeader* c) {
+  return reinterpret_cast<Value*>(reinterpret_cast<std::byte*>(c) + kCoHeaderBytes);
+}
+
 // The plain loop's instruction with computed goto: the handler's address
 // in place of the opcode, so dispatch is one load and one jump.
 struct ThreadedInstr {
@@ -139,6 +160,14 @@ struct Machine {
     uint32_t pc = 0;             // code index (the same in all three code arrays)
     uint64_t steps = 0;          // the run's step count so far
   } paused;
+  CoHeader* current_co = nullptr;  // the running coroutine, null in the main run
+  // Where the running coroutine's (or the main) operand stack ends.
+  Value* stack_limit() const;
+  // pool_free of a coroutine: its frames, then its block; a fault when it is running or normal.
+  std::optional<Fault> free_coroutine(uint32_t block);
+  // Every frame of every coroutine and of the paused or failing chain, for
+  // rebasing return addresses to another code array.
+  template <class F> void for_each_frame(FrameHeader* top, F&& f);
   bool suspend = false;    // a spent step budget pauses the run instead of failing it
   bool can_pause = false;  // false in runs nested in host functions: their C++ caller cannot wait
 

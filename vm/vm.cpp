@@ -334,6 +334,9 @@ RunResult Vm::Impl::run(uint32_t func, std::span<const Value> args) {
   // the outer loop holds its count in a local and restores it on return.
   uint64_t saved_steps = m.steps;
   bool saved_suspend = m.suspend, saved_can_pause = m.can_pause;
+  // A run nested in a host function called from a coroutine is not in it.
+  CoHeader* saved_co = m.current_co;
+  m.current_co = nullptr;
   m.steps = 0;
   m.max_steps = max_steps;
   // Only the outermost run can pause: below a nested one is a host function's C++ frame.
@@ -348,6 +351,8 @@ RunResult Vm::Impl::run(uint32_t func, std::span<const Value> args) {
   m.steps = saved_steps;
   m.suspend = saved_suspend;
   m.can_pause = saved_can_pause;
+  // A run suspended inside a coroutine continues in it.
+  if (outcome != Machine::Outcome::Suspended) m.current_co = saved_co;
   return finish(outcome, result, halt_code, error);
 }
 
@@ -510,7 +515,7 @@ Status Vm::make_record(std::string_view pool, HostValue& out) {
   if (!d.machine) return d.no_program();
   int id = d.machine->pools->find(pool);
   if (id < 0) return d.fail(Status::BadArgument, "no pool '{}'", pool);
-  if (id <= kFramePool)
+  if (id < kFirstRecordPool)
     return d.fail(Status::BadArgument, "pool '{}' is not a record pool{}", pool,
                   id == kConsPool ? " (make conses with make_cons)" : "");
   Pool& p = (*d.machine->pools)[static_cast<uint16_t>(id)];
@@ -706,6 +711,7 @@ void Vm::reset() {
   Machine& m = *d.machine;
   // The paused run's frames go with every other block; forget where it was.
   m.paused = Machine::Paused{};
+  m.current_co = nullptr;
   // Constants (string literals) stay where they are: they are immutable and
   // live as long as the program, so a reference to one stays good.
   m.pools->free_all();

@@ -267,7 +267,7 @@ static void test_reclaim_budget_interrupt_stats(void) {
   pvm_vm *vm = new_lib("cons=100", &counter);
   pvm_value n = pvm_int(10), r;
   pvm_pool_info info;
-  CHECK(pvm_pool_count(vm) == 4);
+  CHECK(pvm_pool_count(vm) == 5); /* cons, str, frame, co, node */
   uint64_t mark = pvm_mark(vm);
   CHECK(pvm_call(vm, pvm_find(vm, "leak"), &n, 1, &r) == PVM_RUNTIME_ERROR);
   CHECK_ERROR(vm, "division by zero");

@@ -155,6 +155,15 @@ l2: pop
     pop
     push 1
     push 2
+    cocreate helper
+    dup
+    costatus
+    pop
+    push nil
+    coresume
+    pop
+    push 1
+    push 2
     call helper
     pop
     push 0

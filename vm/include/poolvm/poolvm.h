@@ -60,14 +60,14 @@ enum class Status : uint8_t {
 // conses and records are references: read them through the Vm.
 class HostValue {
  public:
-  enum class Type : uint8_t { Nil, Bool, Int, Float, String, Cons, Record };
+  enum class Type : uint8_t { Nil, Bool, Int, Float, String, Cons, Record, Coroutine };
 
   HostValue() = default;  // nil
   static HostValue boolean(bool b);
   static HostValue integer(int64_t i);
   static HostValue real(double d);
 
-  bool is_ref() const { return type() >= Type::String && type() <= Type::Record; }
+  bool is_ref() const { return type() >= Type::String && type() <= Type::Coroutine; }
   Type type() const { return static_cast<Type>(bits_[0]); }
   bool is_nil() const { return type() == Type::Nil; }
   bool as_bool() const;      // false unless a Bool
