@@ -503,7 +503,8 @@ class Assembler {
     switch (pool.kind) {
       case PoolKind::Cons: keys = {"blocks"}; break;
       case PoolKind::Str: keys = {"bytes", "blocks"}; break;
-      case PoolKind::Frame: keys = {"slots", "blocks"}; break;
+      case PoolKind::Frame:
+      case PoolKind::Co: keys = {"slots", "blocks"}; break;
       case PoolKind::Record: keys = {"slots", "fields", "blocks"}; break;
     }
     auto key_list = [&] {
@@ -914,6 +915,11 @@ class Assembler {
         if (fx.kind == OperandKind::RecPool && id == kStrPool) {
           error(fx.at, fmt::format("{} cannot take blocks of the built-in 'str' pool; strings are made by "
                                    "literals, concat, tostr, substr and argv",
+                                   op_info(in.op).mnemonic));
+          return;
+        }
+        if (fx.kind == OperandKind::RecPool && id == kCoPool) {
+          error(fx.at, fmt::format("{} cannot take blocks of the built-in 'co' pool; coroutines are made by cocreate",
                                    op_info(in.op).mnemonic));
           return;
         }

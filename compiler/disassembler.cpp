@@ -197,6 +197,9 @@ void pool_lines(const Module& m, std::string& out) {
       case PoolKind::Frame:
         fmt::format_to(it, ".pool frame slots={} blocks={}\n", p.size, p.blocks);
         break;
+      case PoolKind::Co:
+        fmt::format_to(it, ".pool co slots={} blocks={}\n", p.size, p.blocks);
+        break;
       case PoolKind::Record:
         break;
     }

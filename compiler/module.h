@@ -62,7 +62,7 @@ struct OperandName {
 
 struct Module {
   std::string source_name;          // for messages: "prog.pasm"
-  std::vector<PoolConfig> pools;    // [0..2] = cons, str, frame; then record pools
+  std::vector<PoolConfig> pools;    // [0..3] = cons, str, frame, co; then record pools
   std::vector<bool> pool_declared;  // per pool: a .pool directive named it
   std::vector<std::string> globals;
   std::vector<Extern> externs;

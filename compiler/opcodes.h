@@ -181,7 +181,12 @@ inline constexpr uint8_t kNoFlags = 0, kBranch = 1, kEnd = 2, kInternal = 4, kFu
   X(LoadLoadGtJnz, 125, "load", Local, 0, 1, kInternal | kFused, "", {Load, Load, Gt, Jnz})              \
   X(LoadLoadGeJnz, 126, "load", Local, 0, 1, kInternal | kFused, "", {Load, Load, Ge, Jnz})              \
   X(LoadLoadEqJnz, 127, "load", Local, 0, 1, kInternal | kFused, "", {Load, Load, Eq, Jnz})              \
-  X(LoadLoadNeJnz, 128, "load", Local, 0, 1, kInternal | kFused, "", {Load, Load, Ne, Jnz})
+  X(LoadLoadNeJnz, 128, "load", Local, 0, 1, kInternal | kFused, "", {Load, Load, Ne, Jnz})                \
+  /* Pausing (spec §11), appended after the superinstructions: numbers are pinned. */          \
+  X(Yield, 129, "yield", None, 1, 1, kNoFlags, "( v -- sent ) pause: v goes to the resumer (the host, in the main run)") \
+  X(CoCreate, 130, "cocreate", Func, kVar, 1, kNoFlags, "( a1 .. an -- co ) a coroutine that will call F; a block of 'co'; nil when exhausted") \
+  X(CoResume, 131, "coresume", None, 2, 1, kNoFlags, "( co v -- r ) run co until it yields r or returns r; v is what its yield gets") \
+  X(CoStatus, 132, "costatus", None, 1, 1, kNoFlags, "( co -- n ) 0 suspended, 1 running, 2 normal, 3 dead")
 
 enum class Op : uint8_t {
 #define POOLVM_X(name, number, ...) name = number,

@@ -308,7 +308,7 @@ PbcResult read_pbc(std::span<const std::byte> bytes, std::string_view file_name)
     uint8_t kind = 0, declared = 0;
     ok = r.str(p.name, "pool name") && r.byte(kind, "pool kind") && r.u32(p.size, "pool size") &&
          r.u32(p.blocks, "pool blocks") && r.byte(declared, "pool flag");
-    if (ok && kind > static_cast<uint8_t>(PoolKind::Record)) ok = r.fail(fmt::format("corrupt .pbc: pool kind {}", kind));
+    if (ok && kind > static_cast<uint8_t>(PoolKind::Co)) ok = r.fail(fmt::format("corrupt .pbc: pool kind {}", kind));
     if (ok && declared > 1) ok = r.fail("corrupt .pbc: pool flag");
     p.kind = static_cast<PoolKind>(kind);
     m.pools.push_back(std::move(p));

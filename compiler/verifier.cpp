@@ -90,9 +90,10 @@ class Verifier {
 
   bool check_pools() {
     const auto& p = m_.pools;
-    if (p.size() < 3 || p[0].kind != PoolKind::Cons || p[0].name != "cons" || p[1].kind != PoolKind::Str ||
-        p[1].name != "str" || p[2].kind != PoolKind::Frame || p[2].name != "frame") {
-      error(0, "the module's first pools must be the built-ins cons, str and frame");
+    if (p.size() < kFirstRecordPool || p[0].kind != PoolKind::Cons || p[0].name != "cons" || p[1].kind != PoolKind::Str ||
+        p[1].name != "str" || p[2].kind != PoolKind::Frame || p[2].name != "frame" || p[kCoPool].kind != PoolKind::Co ||
+        p[kCoPool].name != "co") {
+      error(0, "the module's first pools must be the built-ins cons, str, frame and co");
       return false;
     }
     if (p.size() > kMaxPoolCount) {
@@ -107,8 +108,8 @@ class Verifier {
     std::unordered_set<std::string_view> names;
     for (size_t i = 0; i < p.size(); ++i) {
       const PoolConfig& c = p[i];
-      if (i >= 3 && c.kind != PoolKind::Record) {
-        error(0, fmt::format("pool {} must be a record pool: only pools 0, 1 and 2 are built-ins", quoted(c.name)));
+      if (i >= kFirstRecordPool && c.kind != PoolKind::Record) {
+        error(0, fmt::format("pool {} must be a record pool: only pools 0 to 3 are built-ins", quoted(c.name)));
         ok = false;
       } else if (c.kind == PoolKind::Cons && c.size != 2) {
         error(0, fmt::format("pool 'cons' must have 2 slots, not {}", c.size));
@@ -122,7 +123,7 @@ class Verifier {
         error(0, fmt::format("pool {} has {} blocks (at most {})", quoted(c.name), c.blocks, kMaxPoolBlocks));
         ok = false;
       }
-      if (i >= 3 && !is_identifier(c.name)) {
+      if (i >= kFirstRecordPool && !is_identifier(c.name)) {
         error(0, fmt::format("pool name {} is not an identifier", quoted(c.name)));
         ok = false;
       }

@@ -13,6 +13,7 @@ std::vector<PoolConfig> default_pool_configs() {
       {"cons", PoolKind::Cons, 2, kDefaultConsBlocks},
       {"str", PoolKind::Str, kDefaultStrBytes, kDefaultStrBlocks},
       {"frame", PoolKind::Frame, kDefaultFrameSlots, kDefaultFrameBlocks},
+      {"co", PoolKind::Co, kDefaultCoSlots, kDefaultCoBlocks},
   };
 }
 
@@ -22,6 +23,8 @@ size_t pool_stride(const PoolConfig& c) {
       return sizeof(StrBlockHeader) + ((static_cast<size_t>(c.size) + 7) & ~size_t{7});
     case PoolKind::Frame:
       return kFrameHeaderBytes + static_cast<size_t>(c.size) * sizeof(Value);
+    case PoolKind::Co:
+      return kCoHeaderBytes + static_cast<size_t>(c.size) * sizeof(Value);
     case PoolKind::Cons:
     case PoolKind::Record:
       return static_cast<size_t>(c.size == 0 ? 1 : c.size) * sizeof(Value);
@@ -67,7 +70,7 @@ PoolSet::PoolSet(std::vector<PoolConfig> configs, std::span<std::byte> host)
     const auto& c = configs_[i];
     size_t stride = pool_stride(c);
     uint32_t block_bytes = c.kind == PoolKind::Str ? c.size
-                           : c.kind == PoolKind::Frame
+                           : c.kind == PoolKind::Frame || c.kind == PoolKind::Co
                                ? static_cast<uint32_t>(c.size * sizeof(Value))
                                : static_cast<uint32_t>(stride);
     pools_[i].init(c.name, c.blocks, stride, block_bytes, c.kind != PoolKind::Frame, p);

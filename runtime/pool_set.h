@@ -15,7 +15,7 @@
 
 namespace poolvm {
 
-enum class PoolKind : uint8_t { Cons, Str, Frame, Record };
+enum class PoolKind : uint8_t { Cons, Str, Frame, Record, Co };
 
 struct PoolConfig {
   std::string name;
@@ -36,6 +36,11 @@ inline constexpr size_t kMaxReservation = size_t{1} << 46;
 
 // A frame block is this header (owned by the interpreter) followed by its slots.
 inline constexpr size_t kFrameHeaderBytes = 32;
+// A `co` block: a coroutine's bookkeeping (vm/machine.h CoHeader), then its
+// operand stack segment of `slots=` values.
+inline constexpr uint32_t kDefaultCoSlots = 256;
+inline constexpr uint32_t kDefaultCoBlocks = 64;
+inline constexpr size_t kCoHeaderBytes = 80;
 // A str block is this header (next block, string length) followed by its text.
 struct StrBlockHeader {
   uint32_t next;  // next block of the chain, or Pool::kNoBlock

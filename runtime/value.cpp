@@ -12,6 +12,7 @@ const char* tag_name(Tag t) {
     case Tag::Str: return "string";
     case Tag::Cons: return "cons";
     case Tag::Rec: return "record";
+    case Tag::Co: return "coroutine";
   }
   return "?";
 }

@@ -176,17 +176,12 @@ int pvm_find(const pvm_vm* vm, const char* function) {
 
 int pvm_arity(const pvm_vm* vm, int function) { return vm == nullptr ? -1 : vm->vm.arity(function); }
 
-pvm_status pvm_call(pvm_vm* vm, int function, const pvm_value* args, size_t nargs, pvm_value* result) {
-  if (vm == nullptr) return PVM_BAD_ARGUMENT;
-  if (result != nullptr) *result = pvm_nil();
-  if (args == nullptr && nargs != 0) return bad(vm, "pvm_call: args is NULL");
-  poolvm::HostValue r;
-  poolvm::Status st = with_host_args(args, nargs, [&](std::span<const poolvm::HostValue> a) {
-    return vm->vm.call(function, a, r);
-  });
-  if (st == poolvm::Status::Ok) {
+namespace {
+// A run's status, with its value (a result or a yielded value) or its error text.
+pvm_status finish_run(pvm_vm* vm, poolvm::Status st, const poolvm::HostValue& r, pvm_value* result) {
+  if (st == poolvm::Status::Ok || st == poolvm::Status::Yielded || st == poolvm::Status::Suspended) {
     if (result != nullptr) *result = out(r);
-    return PVM_OK;
+    return status(st);
   }
   const auto& error = vm->vm.last_run_error();
   if (st == poolvm::Status::RuntimeError && error) {
@@ -201,17 +196,28 @@ pvm_status pvm_call(pvm_vm* vm, int function, const pvm_value* args, size_t narg
   }
   return status(st);
 }
+}  // namespace
+
+pvm_status pvm_call(pvm_vm* vm, int function, const pvm_value* args, size_t nargs, pvm_value* result) {
+  if (vm == nullptr) return PVM_BAD_ARGUMENT;
+  if (result != nullptr) *result = pvm_nil();
+  if (args == nullptr && nargs != 0) return bad(vm, "pvm_call: args is NULL");
+  poolvm::HostValue r;
+  poolvm::Status st = with_host_args(args, nargs, [&](std::span<const poolvm::HostValue> a) {
+    return vm->vm.call(function, a, r);
+  });
+  return finish_run(vm, st, r, result);
+}
 
 pvm_status pvm_resume(pvm_vm* vm, pvm_value sent, pvm_value* result) {
   if (vm == nullptr) return PVM_BAD_ARGUMENT;
   if (result != nullptr) *result = pvm_nil();
-  (void)sent;
-  return bad(vm, "pvm_resume: no run is paused (yield and suspending budgets are not available in this version)");
+  poolvm::RunResult r = vm->vm.resume(in(sent));
+  return finish_run(vm, r.status, r.value, result);
 }
 
 void pvm_set_budget(pvm_vm* vm, uint64_t steps, int suspend) {
-  if (vm != nullptr) vm->vm.set_step_budget(steps);
-  (void)suspend;
+  if (vm != nullptr) vm->vm.set_step_budget(steps, suspend != 0);
 }
 
 void pvm_interrupt(pvm_vm* vm) {

@@ -36,12 +36,14 @@ Machine::Import Machine::import_slow(const HostValue& h, Value& out) const {
     case Tag::Float: out = Value::real(raw.f); return Import::Ok;
     case Tag::Str:
     case Tag::Cons:
-    case Tag::Rec: break;
+    case Tag::Rec:
+    case Tag::Co: break;
     default: return Import::Malformed;
   }
   if (HostValueAccess::stamp(h) != id) return Import::Foreign;
   uint16_t want = raw.tag == Tag::Str ? kStrPool : kConsPool;
-  if (raw.tag == Tag::Rec ? raw.pool <= kFramePool || raw.pool >= pools->size() : raw.pool != want)
+  if (raw.tag == Tag::Co) want = kCoPool;
+  if (raw.tag == Tag::Rec ? raw.pool < kFirstRecordPool || raw.pool >= pools->size() : raw.pool != want)
     return Import::Malformed;
   uint32_t block = raw.block;
   out = Value::ref(raw.tag, raw.pool, block, raw.gen);
@@ -124,6 +126,13 @@ std::optional<Fault> Machine::call_host(uint32_t index, const Value* args, Value
 
   Value* saved_top = stack_top;
   stack_top = const_cast<Value*>(args) + e.arity;  // a nested run starts above this call's arguments
+  // In a coroutine, the arguments are in its segment: a nested run goes on
+  // the main stack, above the outermost coresume's result slot.
+  if (current_co != nullptr) {
+    CoHeader* c = current_co;
+    while (c->resumer_co != nullptr) c = c->resumer_co;
+    stack_top = c->resumer_sp + 1;
+  }
   HostValue r;
   std::optional<Fault> fault;
   try {

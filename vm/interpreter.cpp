@@ -5,9 +5,12 @@
 // of execute_loop. Computed goto on GCC/Clang, a switch elsewhere. The loop is
 // instantiated three times — plain, step-counting, and traced (counting plus
 // observer hooks) — so neither --max-steps nor --trace costs anything, not even
-// a branch per instruction, when it is off. The plain loop runs the fused code
-// of vm/specialize.cpp, direct-threaded (each instruction holds its handler's
-// address); docs/performance.md measures each of these choices.
+// a branch per instruction, when it is off; with computed goto the counting
+// loop runs the fused, threaded code too, each instruction weighted by the
+// steps it stands for, so a budget costs an add and a compare per dispatch.
+// The plain loop runs the fused code of vm/specialize.cpp, direct-threaded
+// (each instruction holds its handler's address); docs/performance.md
+// measures each of these choices.
 #include <cmath>
 #include <functional>
 #include <cstring>
@@ -106,42 +109,75 @@ consteval int fused_branch() {
 enum Mode { kFast, kCounted, kTraced };
 
 // With computed goto the plain loop runs direct-threaded code: each
-// instruction holds its handler's address.
+// instruction holds its handler's address. So does the counting loop, over
+// the fused code too, so that a step budget costs (almost) nothing: each
+// instruction carries how many steps it stands for.
 template <int kMode>
-using CodeOf = std::conditional_t<kMode == kFast && POOLVM_COMPUTED_GOTO, ThreadedInstr, Instr>;
+using CodeOf = std::conditional_t<(kMode == kFast || kMode == kCounted) && POOLVM_COMPUTED_GOTO, ThreadedInstr, Instr>;
+
+namespace {
+// Steps a fused instruction stands for: the length of its declared sequence.
+constexpr uint8_t steps_of(int op) {
+  if (!(kOpInfo[op].flags & kFused)) return 1;
+  return static_cast<uint8_t>(fused_length(static_cast<Op>(op)));
+}
+// The plain instruction a fused one starts with: what runs alone when the
+// budget has no room for the whole sequence.
+constexpr int plain_of(int op) {
+  if (!(kOpInfo[op].flags & kFused)) return op;
+  return static_cast<int>(fused_sequence(static_cast<Op>(op)).ops[0]);
+}
+constexpr bool fused_starts_plain() {
+  for (int op = 0; op < kNumOps; ++op)
+    if ((kOpInfo[op].flags & kFused) && (plain_of(op) == op || steps_of(op) < 2)) return false;
+  return true;
+}
+static_assert(fused_starts_plain(), "every fused row names a sequence that starts with a plain instruction");
+}  // namespace
 
 // With frame == nullptr, only fills m.threaded (the handler addresses are
-// known only inside this function) and returns.
+// known only inside this function) and returns. Execution starts at code
+// index `entry` (a function's start, or where a paused run stopped).
 template <int kMode>
-static Machine::Outcome execute_loop(Machine& m, FrameHeader* frame, Value* sp, Value& result,
+static Machine::Outcome execute_loop(Machine& m, FrameHeader* frame, Value* sp, uint32_t entry, Value& result,
                                      int64_t& halt_code, Failure& failure) {
   using Code = CodeOf<kMode>;
 #if POOLVM_COMPUTED_GOTO
   static void* const kLabels[] = {
+#define POOLVM_X(name, ...) &&entry_##name,
+      POOLVM_OPCODES(POOLVM_X)
+#undef POOLVM_X
+  };
+  // Where a superinstruction falls back to its first instruction's handler
+  // (in the counting loop, this entry gives back the steps of the rest).
+  [[maybe_unused]] static void* const kFallbacks[] = {
 #define POOLVM_X(name, ...) &&op_##name,
       POOLVM_OPCODES(POOLVM_X)
 #undef POOLVM_X
   };
-  if constexpr (kMode == kFast) {
+  if constexpr (std::is_same_v<CodeOf<kMode>, ThreadedInstr>) {
     if (frame == nullptr) {
-      m.threaded.resize(m.fast_code.size());
-      for (size_t i = 0; i < m.fast_code.size(); ++i)
-        m.threaded[i] = ThreadedInstr{kLabels[static_cast<uint8_t>(m.fast_code[i].op)], m.fast_code[i].a,
-                                      m.fast_code[i].op, {}};
+      auto& out = kMode == kFast ? m.threaded : m.threaded_counted;
+      out.resize(m.fast_code.size());
+      for (size_t i = 0; i < m.fast_code.size(); ++i) {
+        int op = static_cast<uint8_t>(m.fast_code[i].op);
+        out[i] = ThreadedInstr{kLabels[op], m.fast_code[i].a, m.fast_code[i].op, steps_of(op), {}};
+      }
       return Machine::Outcome::Returned;
     }
   }
 #endif
-  // The plain loop runs the copy with superinstructions; counting and traced
-  // runs the original, so every instruction is one step and one trace line.
+  // The plain loop runs the copy with superinstructions, and so does the
+  // counting loop when threaded; the traced loop runs the original, so every
+  // instruction is one trace line.
   const Code* code;
-  if constexpr (std::is_same_v<Code, ThreadedInstr>) code = m.threaded.data();
+  if constexpr (std::is_same_v<Code, ThreadedInstr>) code = kMode == kFast ? m.threaded.data() : m.threaded_counted.data();
   else code = kMode == kFast ? m.fast_code.data() : m.module.code.data();
   const Function* const funcs = m.module.functions.data();
   const Value* const constants = m.constants.data();
   const ConstDivisor* const divisors = m.divisors.data();
   Value* const globals = m.globals.data();
-  Value* const stack_end = m.stack + m.stack_size;
+  Value* stack_end = m.stack_limit();  // moves when a coroutine is resumed or left
   // The pools never move during a run: index them directly, not through the PoolSet.
   Pool* const pools = &(*m.pools)[0];
   Pool& cons_pool = pools[kConsPool];
@@ -149,14 +185,17 @@ static Machine::Outcome execute_loop(Machine& m, FrameHeader* frame, Value* sp, 
   StrPool strings(pools[kStrPool]);
   uint64_t steps = m.steps;
   const uint64_t max_steps = m.max_steps;
-  const uint64_t step_cap = max_steps != 0 ? max_steps : UINT64_MAX;
+  // Per run or resume: a resumed run's count goes on from where it paused.
+  const uint64_t step_cap = max_steps != 0 && max_steps <= UINT64_MAX - steps ? steps + max_steps : UINT64_MAX;
   [[maybe_unused]] const bool exec_wanted = kMode == kTraced && m.observer->wants_instructions();
 
-  const Code* pc = code + funcs[frame->func].start;
+  const Code* pc = code + entry;
   // Locals are addressed from the frame pointer rather than kept in a
   // variable of their own: one register less for the compiler to spill.
 #define locals (frame_locals(frame))
   Value* a = nullptr;  // scratch pointer into the stack for handlers
+  CoHeader* leaving = nullptr;  // the coroutine co_leave returns from, with co_value
+  Value co_value;
 
 #define FAIL(kind, ...)                                                        \
   do {                                                                         \
@@ -216,10 +255,18 @@ static Machine::Outcome execute_loop(Machine& m, FrameHeader* frame, Value* sp, 
          pools[kStrPool].capacity(), strings.bytes_per_block());
 
 #if POOLVM_COMPUTED_GOTO
-#define CASE(name) op_##name:
+// A superinstruction that falls back to op_X ran one step of its sequence,
+// not all it was counted for at dispatch; dispatch itself enters at entry_X.
+#define CASE(name)                                                     \
+  op_##name:                                                           \
+  if constexpr (kMode == kCounted) steps -= pc->steps - 1u;            \
+  entry_##name:
 #define DISPATCH()                                                     \
   do {                                                                 \
-    if constexpr (kMode != kFast) {                                    \
+    if constexpr (kMode == kCounted) {                                 \
+      steps += pc->steps;                                              \
+      if (steps > step_cap) [[unlikely]] goto step_over;               \
+    } else if constexpr (kMode != kFast) {                             \
       if (++steps > step_cap) [[unlikely]] goto step_limit;            \
     }                                                                  \
     if constexpr (kMode == kTraced) {                                  \
@@ -441,7 +488,7 @@ dispatch:
 // targets.
 #define JUMP_VIA(k)                                                         \
   do {                                                                      \
-    const Code* target = kMode == kFast ? pc + (k) + pc[k].a : code + pc[k].a; \
+    const Code* target = kMode == kFast || std::is_same_v<Code, ThreadedInstr> ? pc + (k) + pc[k].a : code + pc[k].a; \
     if (target <= pc) CHECK_INTERRUPT();                                    \
     pc = target;                                                            \
     DISPATCH();                                                             \
@@ -773,6 +820,14 @@ dispatch:
     frame_pool.release(done->block);
     TRACE(m.trace_pool(PoolEventKind::Free, kFramePool, done->block, pc, done, steps));
     if (frame == nullptr) {
+      if (m.current_co != nullptr) {
+        // The coroutine's function returned: it is dead, r is its result.
+        leaving = m.current_co;
+        leaving->state = kCoDead;
+        leaving->frame = nullptr;
+        copy_value(co_value, v);
+        goto co_leave;
+      }
       result = v;
       m.steps = steps;
       return Machine::Outcome::Returned;
@@ -785,12 +840,21 @@ dispatch:
   CASE(Halt) {
     if (sp[-1].tag != Tag::Int) TYPE_ERROR1("an int exit status", sp[-1]);
     halt_code = sp[-1].i;
-    while (frame != nullptr) {
-      FrameHeader* up = frame->caller;
-      TRACE(m.trace_call(false, frame->func, steps));
-      frame_pool.release(frame->block);
-      TRACE(m.trace_pool(PoolEventKind::Free, kFramePool, frame->block, pc, frame, steps));
-      frame = up;
+    for (;;) {
+      while (frame != nullptr) {
+        FrameHeader* up = frame->caller;
+        TRACE(m.trace_call(false, frame->func, steps));
+        frame_pool.release(frame->block);
+        TRACE(m.trace_pool(PoolEventKind::Free, kFramePool, frame->block, pc, frame, steps));
+        frame = up;
+      }
+      // Halted inside a coroutine: every resumer's frames go too.
+      if (m.current_co == nullptr) break;
+      CoHeader* co = m.current_co;
+      co->state = kCoDead;
+      co->frame = nullptr;
+      frame = co->resumer_frame;
+      m.current_co = co->resumer_co;
     }
     m.steps = steps;
     return Machine::Outcome::Halted;
@@ -829,7 +893,10 @@ dispatch:
       case Pool::Check::Stale: FAIL("double free", "double free: {} was already freed", m.block_name(v));
       case Pool::Check::Foreign: FAIL_FAULT(m.check_live(v));
     }
-    if (v.tag == Tag::Str) {
+    if (v.tag == Tag::Co) {
+      if (auto f = m.free_coroutine(v.block)) FAIL_FAULT(f);
+      TRACE(m.trace_pool(PoolEventKind::Free, kCoPool, v.block, pc, frame, steps));
+    } else if (v.tag == Tag::Str) {
       if (p.is_constant(v.block))
         FAIL("constant", "cannot free a string constant ({})", m.block_name(v));
       TRACE(m.trace_string(PoolEventKind::Free, v.block, pc, frame, steps));
@@ -1065,15 +1132,144 @@ dispatch:
     NEXT();
   }
   CASE(Nop) { NEXT(); }
+  CASE(Yield) {
+    if (m.current_co != nullptr) {
+      // To whoever resumed this coroutine; it continues after the yield.
+      leaving = m.current_co;
+      copy_value(co_value, *--sp);
+      leaving->frame = frame;
+      leaving->sp = sp;
+      leaving->pc = static_cast<uint32_t>(pc + 1 - code);
+      leaving->state = kCoSuspended;
+      goto co_leave;
+    }
+    // A host function's C++ frame is below a nested run: it cannot wait.
+    if (!m.can_pause) FAIL("yield", "cannot yield across a host function call");
+    copy_value(result, *--sp);
+    m.paused = Machine::Paused{true, true, frame, sp, static_cast<uint32_t>(pc + 1 - code), steps};
+    m.steps = steps;
+    return Machine::Outcome::Yielded;
+  }
+  CASE(CoCreate) {
+    const Function& f = funcs[pc->a];
+    Pool& co_pool = pools[kCoPool];
+    const uint32_t slots = m.slots[kCoPool];
+    if (f.arity > slots)
+      FAIL("stack overflow", "stack overflow: the {} arguments of '{}' do not fit a coroutine's {} values (.pool co slots=)",
+           f.arity, f.name, slots);
+    uint32_t blk = co_pool.alloc();
+    TRACE(m.trace_pool(blk == Pool::kNoBlock ? PoolEventKind::AllocFailed : PoolEventKind::Alloc, kCoPool, blk, pc,
+                       frame, steps));
+    Value* args = sp - f.arity;
+    if (blk == Pool::kNoBlock) {
+      sp = args;
+      *sp++ = Value::nil();
+      NEXT();
+    }
+    auto* co = reinterpret_cast<CoHeader*>(co_pool.block(blk));
+    *co = CoHeader{nullptr, nullptr, nullptr, nullptr, nullptr, 0, 0, static_cast<uint32_t>(pc->a), f.arity, blk,
+                   kCoSuspended};
+    // The arguments wait in its segment until the first resume.
+    for (uint32_t i = 0; i < f.arity; ++i) copy_value(co_stack(co)[i], args[i]);
+    sp = args;
+    *sp++ = Value::ref(Tag::Co, kCoPool, blk, co_pool.generation(blk));
+    NEXT();
+  }
+  CASE(CoStatus) {
+    a = sp - 1;
+    REQUIRE_REF(*a, Tag::Co, "a coroutine");
+    *a = Value::integer(reinterpret_cast<CoHeader*>(pools[kCoPool].block(a->block))->state);
+    NEXT();
+  }
+  CASE(CoResume) {
+    a = sp - 2;
+    REQUIRE_REF(*a, Tag::Co, "a coroutine");
+    auto* co = reinterpret_cast<CoHeader*>(pools[kCoPool].block(a->block));
+    if (co->state != kCoSuspended)
+      FAIL("coroutine", "cannot resume a {} coroutine ({})",
+           co->state == kCoDead ? "dead" : co->state == kCoRunning ? "running" : "normal", m.block_name(*a));
+    Value* seg = co_stack(co);
+    FrameHeader* next_frame = co->frame;
+    if (next_frame == nullptr) {
+      // The first resume: F's frame, its arguments from the segment.
+      const Function& f = funcs[co->func];
+      if (f.max_stack > m.slots[kCoPool])
+        FAIL("stack overflow", "stack overflow: coroutine '{}' needs more than the {} values of its stack (.pool co slots=)",
+             f.name, m.slots[kCoPool]);
+      uint32_t fb = frame_pool.alloc();
+      if (fb == Pool::kNoBlock) [[unlikely]] {
+        TRACE(m.trace_pool(PoolEventKind::AllocFailed, kFramePool, fb, pc, frame, steps));
+        FAIL("out of memory", "out of memory: pool 'frame' is exhausted ({} blocks): calls nested too deep",
+             frame_pool.capacity());
+      }
+      TRACE(m.trace_pool(PoolEventKind::Alloc, kFramePool, fb, pc, frame, steps); m.trace_call(true, co->func, steps));
+      next_frame = reinterpret_cast<FrameHeader*>(frame_pool.block(fb));
+      *next_frame = FrameHeader{nullptr, nullptr, seg, co->func, fb};
+      Value* nl = frame_locals(next_frame);
+      for (uint32_t i = 0; i < f.num_locals; ++i) nl[i] = i < f.arity ? seg[i] : Value::nil();
+      co->sp = seg;
+      co->pc = f.start;
+    } else {
+      copy_value(*co->sp++, sp[-1]);  // what its yield gets
+    }
+    co->resumer_frame = frame;
+    co->resumer_sp = a;
+    co->resumer_pc = static_cast<uint32_t>(pc + 1 - code);
+    co->resumer_co = m.current_co;
+    if (m.current_co != nullptr) m.current_co->state = kCoNormal;
+    co->state = kCoRunning;
+    m.current_co = co;
+    stack_end = seg + m.slots[kCoPool];
+    frame = next_frame;
+    sp = co->sp;
+    pc = code + co->pc;
+    DISPATCH();
+  }
+  co_leave: {
+    // Back in the resumer, with co_value as the result of its coresume.
+    CoHeader* co = leaving;
+    m.current_co = co->resumer_co;
+    if (m.current_co != nullptr) m.current_co->state = kCoRunning;
+    stack_end = m.stack_limit();
+    frame = co->resumer_frame;
+    sp = co->resumer_sp;
+    copy_value(*sp++, co_value);
+    pc = code + co->resumer_pc;
+    DISPATCH();
+  }
 
 #if !POOLVM_COMPUTED_GOTO
   }
 #endif
 
+#if POOLVM_COMPUTED_GOTO
+step_over:
+  __attribute__((unused));
+  if constexpr (kMode == kCounted) {
+    // No room for all the steps of this (fused) instruction: when there is
+    // room for one, its first instruction runs alone through the fallback
+    // entry, which gives the others back; the rest of the sequence follows
+    // it in the code, one instruction at a time. So the budget ends at
+    // exactly the same instruction as on unfused code.
+    steps -= pc->steps;
+    if (steps < step_cap) {
+      steps += pc->steps;
+      goto* kFallbacks[plain_of(static_cast<uint8_t>(pc->op))];
+    }
+    ++steps;
+  }
+#endif
 step_limit:
 #if defined(__GNUC__) || defined(__clang__)
   __attribute__((unused));
 #endif
+  if (m.suspend) {
+    // Paused before this instruction ran: resuming dispatches it again.
+    --steps;
+    m.paused = Machine::Paused{true, false, frame, sp, static_cast<uint32_t>(pc - code), steps};
+    m.steps = steps;
+    return Machine::Outcome::Suspended;
+  }
   failure.pc = pc;
   failure.frame = frame;
   failure.fault = Fault{"step limit", fmt::format("step limit reached: the step budget of {} instructions is spent", max_steps)};
@@ -1103,7 +1299,8 @@ void Machine::thread_code() {
   Value result;
   int64_t halt_code = 0;
   Failure failure;
-  execute_loop<kFast>(*this, nullptr, nullptr, result, halt_code, failure);
+  execute_loop<kFast>(*this, nullptr, nullptr, 0, result, halt_code, failure);
+  execute_loop<kCounted>(*this, nullptr, nullptr, 0, result, halt_code, failure);
 #endif
 }
 
@@ -1118,9 +1315,93 @@ uint32_t Machine::code_index(const void* pc) const {
   };
   if (!threaded.empty() && within(threaded))
     return static_cast<uint32_t>(static_cast<const ThreadedInstr*>(pc) - threaded.data());
+  if (!threaded_counted.empty() && within(threaded_counted))
+    return static_cast<uint32_t>(static_cast<const ThreadedInstr*>(pc) - threaded_counted.data());
   if (within(fast_code)) return static_cast<uint32_t>(static_cast<const Instr*>(pc) - fast_code.data());
   return static_cast<uint32_t>(static_cast<const Instr*>(pc) - module.code.data());
 }
+
+template <class F>
+void Machine::for_each_frame(FrameHeader* top, F&& f) {
+  for (FrameHeader* fr = top; fr != nullptr; fr = fr->caller) f(fr);
+  // The resumers of the running coroutine, down to the main run.
+  for (CoHeader* co = current_co; co != nullptr; co = co->resumer_co)
+    for (FrameHeader* fr = co->resumer_frame; fr != nullptr; fr = fr->caller) f(fr);
+  // Suspended coroutines hold frames too.
+  Pool& co_pool = (*pools)[kCoPool];
+  for (uint32_t b = 0; b < co_pool.capacity(); ++b) {
+    if (!co_pool.is_live(b)) continue;
+    auto* co = reinterpret_cast<CoHeader*>(co_pool.block(b));
+    if (co->state == kCoSuspended)
+      for (FrameHeader* fr = co->frame; fr != nullptr; fr = fr->caller) f(fr);
+  }
+}
+
+namespace {
+
+template <int kMode>
+const void* code_address(const Machine& m, uint32_t index) {
+  using Code = CodeOf<kMode>;
+  if constexpr (std::is_same_v<Code, ThreadedInstr>)
+    return (kMode == kFast ? m.threaded.data() : m.threaded_counted.data()) + index;
+  else return (kMode == kFast ? m.fast_code.data() : m.module.code.data()) + index;
+}
+
+// Runs the loop that fits the machine's settings from `entry`; a failure
+// becomes `error` with its backtrace, and its frames are unwound.
+Machine::Outcome run_loop(Machine& m, FrameHeader* frame, Value* sp, uint32_t entry, Value& result,
+                          int64_t& halt_code, std::optional<RuntimeError>& error) {
+  Failure failure;
+  Machine::Outcome outcome;
+#ifndef POOLVM_NO_TRACING
+  if (m.observer != nullptr)
+    outcome = execute_loop<kTraced>(m, frame, sp, entry, result, halt_code, failure);
+  else
+#endif
+    outcome = m.max_steps != 0 ? execute_loop<kCounted>(m, frame, sp, entry, result, halt_code, failure)
+                               : execute_loop<kFast>(m, frame, sp, entry, result, halt_code, failure);
+  if (outcome != Machine::Outcome::Failed) return outcome;
+
+  const Module& module = m.module;
+  Pool& frame_pool = (*m.pools)[kFramePool];
+  // The backtrace: the faulting instruction, then every caller's call site;
+  // in a coroutine, then its resumer's, and so on to the main run.
+  error = RuntimeError{std::move(failure.fault->kind), std::move(failure.fault->message), {}};
+  uint32_t pc = m.code_index(failure.pc);
+  FrameHeader* fr = failure.frame;
+  for (CoHeader* co = m.current_co;; co = co->resumer_co) {
+    for (; fr != nullptr; fr = fr->caller) {
+      error->stack.push_back({module.functions[fr->func].name, module.source_name, module.line_at(pc)});
+      if (fr->caller != nullptr) pc = m.code_index(fr->return_pc) - 1;
+    }
+    if (co == nullptr) break;
+    fr = co->resumer_frame;
+    pc = co->resumer_pc - 1;
+  }
+  // Unwind: every active frame goes back to the pool, so the pools stay
+  // consistent; the coroutines the error went through are dead.
+  fr = failure.frame;
+  for (;;) {
+    while (fr != nullptr) {
+      FrameHeader* up = fr->caller;
+      if (m.observer != nullptr) m.trace_call(false, fr->func, m.steps);
+      frame_pool.release(fr->block);
+      // Only the traced loop has an observer, and it runs module.code.
+      if (m.observer != nullptr)
+        m.trace_pool(PoolEventKind::Free, kFramePool, fr->block, static_cast<const Instr*>(failure.pc), fr, m.steps);
+      fr = up;
+    }
+    if (m.current_co == nullptr) break;
+    CoHeader* co = m.current_co;
+    co->state = kCoDead;
+    co->frame = nullptr;
+    fr = co->resumer_frame;
+    m.current_co = co->resumer_co;
+  }
+  return Machine::Outcome::Failed;
+}
+
+}  // namespace
 
 Machine::Outcome Machine::execute(uint32_t func, std::span<const Value> argv, Value& result,
                                   int64_t& halt_code, std::optional<RuntimeError>& error) {
@@ -1145,39 +1426,64 @@ Machine::Outcome Machine::execute(uint32_t func, std::span<const Value> argv, Va
   Value* locals = frame_locals(frame);
   for (uint32_t i = 0; i < f.num_locals; ++i) locals[i] = i < argv.size() ? argv[i] : Value::nil();
 
-  Failure failure;
   if (observer != nullptr) {
     trace_pool(PoolEventKind::Alloc, kFramePool, blk, nullptr, frame, steps);
     trace_call(true, func, steps);
   }
-  Outcome outcome;
+  return run_loop(*this, frame, sp, f.start, result, halt_code, error);
+}
+
+Machine::Outcome Machine::resume(const Value& sent, Value& result, int64_t& halt_code,
+                                 std::optional<RuntimeError>& error) {
+  Paused p = paused;
+  paused = Paused{};
+  Value* sp = p.sp;
+  if (p.yielded) *sp++ = sent;
+  steps = p.steps;
+  // The frames' return addresses point into the code array of the loop that
+  // made them; the loop that continues may run another array (a budget runs
+  // module.code, the plain loop the threaded copy). Indices are shared.
+  const void* (*address_of)(const Machine&, uint32_t) = nullptr;
 #ifndef POOLVM_NO_TRACING
-  if (observer != nullptr)
-    outcome = execute_loop<kTraced>(*this, frame, sp, result, halt_code, failure);
+  if (observer != nullptr) address_of = &code_address<kTraced>;
   else
 #endif
-    outcome = max_steps != 0 ? execute_loop<kCounted>(*this, frame, sp, result, halt_code, failure)
-                             : execute_loop<kFast>(*this, frame, sp, result, halt_code, failure);
-  if (outcome != Outcome::Failed) return outcome;
+    address_of = max_steps != 0 ? &code_address<kCounted> : &code_address<kFast>;
+  for_each_frame(p.frame, [&](FrameHeader* fr) {
+    if (fr->caller != nullptr) fr->return_pc = address_of(*this, code_index(fr->return_pc));
+  });
+  return run_loop(*this, p.frame, sp, p.pc, result, halt_code, error);
+}
 
-  // The backtrace: the faulting instruction, then every caller's call site.
-  error = RuntimeError{std::move(failure.fault->kind), std::move(failure.fault->message), {}};
-  uint32_t pc = code_index(failure.pc);
-  for (FrameHeader* fr = failure.frame; fr != nullptr; fr = fr->caller) {
-    error->stack.push_back({module.functions[fr->func].name, module.source_name, module.line_at(pc)});
-    if (fr->caller != nullptr) pc = code_index(fr->return_pc) - 1;
-  }
-  // Unwind: every active frame goes back to the pool, so the pools stay consistent.
-  for (FrameHeader* fr = failure.frame; fr != nullptr;) {
+Value* Machine::stack_limit() const {
+  return current_co != nullptr ? co_stack(current_co) + slots[kCoPool] : stack + stack_size;
+}
+
+std::optional<Fault> Machine::free_coroutine(uint32_t block) {
+  Pool& co_pool = (*pools)[kCoPool];
+  auto* co = reinterpret_cast<CoHeader*>(co_pool.block(block));
+  if (co->state == kCoRunning || co->state == kCoNormal)
+    return Fault{"coroutine", fmt::format("cannot free a {} coroutine (co#{})",
+                                          co->state == kCoRunning ? "running" : "normal", block)};
+  Pool& frame_pool = (*pools)[kFramePool];
+  for (FrameHeader* fr = co->frame; fr != nullptr;) {
     FrameHeader* up = fr->caller;
-    if (observer != nullptr) trace_call(false, fr->func, steps);
     frame_pool.release(fr->block);
-    // Only the traced loop has an observer, and it runs module.code.
-    if (observer != nullptr)
-      trace_pool(PoolEventKind::Free, kFramePool, fr->block, static_cast<const Instr*>(failure.pc), fr, steps);
     fr = up;
   }
-  return Outcome::Failed;
+  co_pool.release(block);
+  return std::nullopt;
+}
+
+void Machine::drop_paused() {
+  if (!paused.active) return;
+  Pool& frame_pool = (*pools)[kFramePool];
+  for (FrameHeader* fr = paused.frame; fr != nullptr;) {
+    FrameHeader* up = fr->caller;
+    frame_pool.release(fr->block);
+    fr = up;
+  }
+  paused = Paused{};
 }
 
 }  // namespace poolvm

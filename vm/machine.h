@@ -40,13 +40,35 @@ inline Value* frame_locals(FrameHeader* f) {
   return reinterpret_cast<Value*>(reinterpret_cast<std::byte*>(f) + kFrameHeaderBytes);
 }
 
+// The first kCoHeaderBytes of a `co` block; its operand stack segment follows.
+enum CoState : uint8_t { kCoSuspended = 0, kCoRunning = 1, kCoNormal = 2, kCoDead = 3 };
+struct CoHeader {
+  FrameHeader* frame;          // top frame while suspended after a yield; null before the first resume
+  Value* sp;                   // its operand stack top while suspended
+  FrameHeader* resumer_frame;  // while running or normal: who resumed it ...
+  Value* resumer_sp;           // ... where the result of its coresume goes
+  CoHeader* resumer_co;        // ... and in which coroutine (null: the main run)
+  uint32_t pc;                 // code index to continue at while suspended
+  uint32_t resumer_pc;         // code index after the resumer's coresume
+  uint32_t func;
+  uint32_t nargs;
+  uint32_t block;
+  uint8_t state;
+};
+static_assert(sizeof(CoHeader) <= kCoHeaderBytes, "coroutine header fits its reserved bytes");
+static_assert(kCoHeaderBytes % alignof(Value) == 0, "the segment stays aligned");
+inline Value* co_stack(CoHeader* c) {
+  return reinterpret_cast<Value*>(reinterpret_cast<std::byte*>(c) + kCoHeaderBytes);
+}
+
 // The plain loop's instruction with computed goto: the handler's address
 // in place of the opcode, so dispatch is one load and one jump.
 struct ThreadedInstr {
   const void* handler;
   int32_t a;
   Op op;  // for messages only
-  uint8_t reserved[3];
+  uint8_t steps;  // instructions it stands for (a superinstruction's sequence), for step budgets
+  uint8_t reserved[2];
 };
 static_assert(sizeof(ThreadedInstr) == 16, "threaded instructions are 16 bytes");
 static_assert(offsetof(ThreadedInstr, a) == 8);
@@ -61,6 +83,7 @@ struct Machine {
   Module module;
   std::vector<Instr> fast_code;  // module.code with superinstructions (vm/specialize.h)
   std::vector<ThreadedInstr> threaded;  // fast_code with handler addresses (computed goto only)
+  std::vector<ThreadedInstr> threaded_counted;  // the same for the step-counting loop's handlers
   std::vector<ConstDivisor> divisors;  // per constant, for ModK (vm/divisor.h)
   std::unique_ptr<PoolSet> pools;
   std::vector<Value> constants;  // Module::constants as values (strings in `str`, constant)
@@ -120,11 +143,38 @@ struct Machine {
   std::optional<Fault> append_printed(const Value& v, fmt::memory_buffer& out) const;
 
   // Runs function `func` with `argv` as its arguments. On success the result
-  // is in `result` (or halt's code in `halt_code`).
-  enum class Outcome { Returned, Halted, Failed };
+  // is in `result` (or halt's code in `halt_code`). Yielded: `result` is the
+  // yielded value; Yielded and Suspended leave the run in `paused`.
+  enum class Outcome { Returned, Halted, Failed, Yielded, Suspended };
   // `error` is made only when the run fails.
   Outcome execute(uint32_t func, std::span<const Value> argv, Value& result, int64_t& halt_code,
                   std::optional<RuntimeError>& error);
+  // Continues the paused run; after a yield, `sent` is what the yield gives.
+  Outcome resume(const Value& sent, Value& result, int64_t& halt_code, std::optional<RuntimeError>& error);
+  // Gives the paused run's frames back and forgets it.
+  void drop_paused();
+
+  // A paused run (spec §11): where it continues. Its frames stay in the
+  // `frame` pool and its operand stack in [base, sp), so nothing else may run
+  // over them until it is resumed or dropped.
+  struct Paused {
+    bool active = false;
+    bool yielded = false;        // by `yield` (resume pushes what is sent), else by the budget
+    FrameHeader* frame = nullptr;
+    Value* sp = nullptr;
+    uint32_t pc = 0;             // code index (the same in all three code arrays)
+    uint64_t steps = 0;          // the run's step count so far
+  } paused;
+  CoHeader* current_co = nullptr;  // the running coroutine, null in the main run
+  // Where the running coroutine's (or the main) operand stack ends.
+  Value* stack_limit() const;
+  // pool_free of a coroutine: its frames, then its block; a fault when it is running or normal.
+  std::optional<Fault> free_coroutine(uint32_t block);
+  // Every frame of every coroutine and of the paused or failing chain, for
+  // rebasing return addresses to another code array.
+  template <class F> void for_each_frame(FrameHeader* top, F&& f);
+  bool suspend = false;    // a spent step budget pauses the run instead of failing it
+  bool can_pause = false;  // false in runs nested in host functions: their C++ caller cannot wait
 
   // Fills `threaded` from fast_code (at load: a run must not allocate).
   void thread_code();

@@ -77,6 +77,7 @@ struct Printer {
         return std::nullopt;
       }
       case Tag::Rec:
+      case Tag::Co:
         if (auto f = m.check_live(v)) return f;
         fmt::format_to(it, "<{}>", m.block_name(v));
         return std::nullopt;

@@ -112,6 +112,18 @@ void Tracer::on_call(const CallEvent& e) {
                              json_escape(e.function), e.enter ? "B" : "E", e.step));
 }
 
+void Tracer::on_pause(const PauseEvent& e) {
+  State& s = *s_;
+  const char* what = e.kind == PauseEvent::Kind::Yield ? "yield" : e.kind == PauseEvent::Kind::Suspend ? "suspend" : "resume";
+  if (s.opt.alloc) {
+    // The alloc columns, with "run" for the pool: a pause holds the run's blocks.
+    std::string where = e.line != 0 ? fmt::format("{}:{}", e.function, e.line) : std::string(e.function);
+    fmt::print(s.opt.out, "alloc {:>10}  {:<5}  {:<14} {:>10}  {}\n", e.step, what, "run", "-", where);
+  }
+  if (s.opt.json != nullptr)
+    s.json_event(fmt::format("{{\"name\":\"{}\",\"ph\":\"i\",\"s\":\"g\",\"ts\":{},\"pid\":1,\"tid\":1}}", what, e.step));
+}
+
 void Tracer::on_instruction(const InstructionEvent& e) {
   std::string line = e.line != 0 ? fmt::format("{}", e.line) : std::string("-");
   fmt::print(s_->opt.out, "exec {:>10}  {:<12} {:>5}  line {:>4}  {:<24} [{}]\n", e.step, e.function, e.pc, line,

@@ -96,6 +96,7 @@ struct Vm::Impl {
   std::unique_ptr<Machine> machine;
   std::map<std::string, std::pair<uint32_t, HostFunction>, std::less<>> host_functions;
   uint64_t max_steps = 0;
+  bool suspend = false;  // a spent budget suspends the outermost run instead of failing it
   std::atomic<bool> interrupted{false};
   uint32_t runs_in_progress = 0;  // > 1 while a host function has called back in
   Vm* self = nullptr;
@@ -112,9 +113,15 @@ struct Vm::Impl {
   // Takes a verified module: applies overrides, reserves pools and stack,
   // resolves externs, materializes constants.
   bool install(Module module);
-  Status execute(uint32_t func, std::span<const Value> args, Value& result, int64_t& halt_code, bool& halted);
+  Machine::Outcome execute(uint32_t func, std::span<const Value> args, Value& result, int64_t& halt_code);
   RunResult run(uint32_t func, std::span<const Value> args);
   std::optional<RuntimeError> last_run_error;
+  RunResult resume(const HostValue& sent);
+  // Traces a pause, records a failure's message, delivers the output: every
+  // run and resume ends here.
+  Machine::Outcome settle(Machine::Outcome outcome);
+  RunResult to_result(Machine::Outcome outcome, const Value& result, int64_t halt_code);
+  void trace_pause(PauseEvent::Kind kind);
 
   bool fail_load(std::string file, std::string message, bool config_error) {
     diagnostics.push_back({file, 0, 0, message, config_error});
@@ -284,43 +291,117 @@ bool Vm::Impl::install(Module module) {
   return true;
 }
 
-// The one way a run starts: `result` is the function's result (nil after
-// halt); on failure last_run_error describes it.
-Status Vm::Impl::execute(uint32_t func, std::span<const Value> args, Value& result, int64_t& halt_code,
-                         bool& halted) {
+// The one way a run starts. A nested run (from a host function) keeps its
+// own count and budget, and cannot pause: below it is a host function's C++
+// frame. `result` is the function's or the yield's value.
+Machine::Outcome Vm::Impl::execute(uint32_t func, std::span<const Value> args, Value& result, int64_t& halt_code) {
   Machine& m = *machine;
-  // A nested run (from a host function) keeps its own count and budget;
-  // the outer loop holds its count in a local and restores it on return.
   uint64_t saved_steps = m.steps;
+  bool saved_suspend = m.suspend, saved_can_pause = m.can_pause;
+  // A run nested in a host function called from a coroutine is not in it.
+  CoHeader* saved_co = m.current_co;
+  m.current_co = nullptr;
   m.steps = 0;
   m.max_steps = max_steps;
+  m.can_pause = runs_in_progress == 0;
+  m.suspend = suspend && m.can_pause;
   ++runs_in_progress;
   result = Value::nil();
   Machine::Outcome outcome = m.execute(func, args, result, halt_code, last_run_error);
   --runs_in_progress;
   m.steps = saved_steps;
-  output.flush();
-  halted = outcome == Machine::Outcome::Halted;
-  if (outcome != Machine::Outcome::Failed) return Status::Ok;
-  return fail(Status::RuntimeError, "{}", last_run_error->message);
+  m.suspend = saved_suspend;
+  m.can_pause = saved_can_pause;
+  // A run suspended inside a coroutine continues in it.
+  if (outcome != Machine::Outcome::Suspended) m.current_co = saved_co;
+  return settle(outcome);
 }
 
-RunResult Vm::Impl::run(uint32_t func, std::span<const Value> args) {
+Machine::Outcome Vm::Impl::settle(Machine::Outcome outcome) {
+  if (outcome == Machine::Outcome::Yielded) trace_pause(PauseEvent::Kind::Yield);
+  if (outcome == Machine::Outcome::Suspended) trace_pause(PauseEvent::Kind::Suspend);
+  if (outcome == Machine::Outcome::Failed) fail(Status::RuntimeError, "{}", last_run_error->message);
+  // Every pause delivers the output so far: the host sees only what runs after it.
+  output.flush();
+  return outcome;
+}
+
+RunResult Vm::Impl::to_result(Machine::Outcome outcome, const Value& result, int64_t halt_code) {
   RunResult r;
-  Value result;
-  int64_t halt_code = 0;
-  r.status = execute(func, args, result, halt_code, r.halted);
-  if (r.status == Status::RuntimeError) {
-    r.exit_status = kExitRuntimeError;
-    r.error = last_run_error;
-  } else if (r.halted) {
-    r.exit_status = static_cast<int>(static_cast<uint64_t>(halt_code) & 255);
-  } else {
-    r.value = machine->export_value(result);
-    r.exit_status = result.tag == Tag::Int ? static_cast<int>(static_cast<uint64_t>(result.i) & 255) : 0;
+  switch (outcome) {
+    case Machine::Outcome::Returned:
+      r.value = machine->export_value(result);
+      r.exit_status = result.tag == Tag::Int ? static_cast<int>(static_cast<uint64_t>(result.i) & 255) : 0;
+      break;
+    case Machine::Outcome::Halted:
+      r.halted = true;
+      r.exit_status = static_cast<int>(static_cast<uint64_t>(halt_code) & 255);
+      break;
+    case Machine::Outcome::Yielded:
+      r.status = Status::Yielded;
+      r.value = machine->export_value(result);
+      break;
+    case Machine::Outcome::Suspended: r.status = Status::Suspended; break;
+    case Machine::Outcome::Failed:
+      r.status = Status::RuntimeError;
+      r.exit_status = kExitRuntimeError;
+      r.error = last_run_error;
+      break;
   }
   return r;
 }
+
+void Vm::Impl::trace_pause(PauseEvent::Kind kind) {
+  Machine& m = *machine;
+  if (m.observer == nullptr || !m.paused.active) return;
+  const Function& f = m.module.functions[m.paused.frame->func];
+  // Where the run stands: after a yield, the yield itself.
+  uint32_t at = m.paused.pc - (m.paused.yielded && m.paused.pc > 0 ? 1 : 0);
+  m.observer->on_pause(PauseEvent{kind, m.paused.steps, f.name, m.module.line_at(at)});
+}
+
+RunResult Vm::Impl::run(uint32_t func, std::span<const Value> args) {
+  if (machine->paused.active) return bad_call("a run is paused: resume it or reset the VM first");
+  Value result;
+  int64_t halt_code = 0;
+  Machine::Outcome outcome = execute(func, args, result, halt_code);
+  return to_result(outcome, result, halt_code);
+}
+
+RunResult Vm::Impl::resume(const HostValue& sent) {
+  if (!machine) return bad_call("no program is loaded");
+  Machine& m = *machine;
+  if (runs_in_progress != 0) return bad_call("resume: a run is in progress");
+  if (!m.paused.active) return bad_call("resume: no run is paused");
+  Value v = Value::nil();
+  if (m.paused.yielded) {
+    Machine::Import verdict = m.import_value(sent, v);
+    if (verdict != Machine::Import::Ok) {
+      char why[200];
+      return bad_call(fmt::format("resume: the value sent: {}", m.describe_refused(why, sent, verdict)));
+    }
+  }
+  trace_pause(PauseEvent::Kind::Resume);
+  m.max_steps = max_steps;
+  m.can_pause = true;
+  m.suspend = suspend;
+  ++runs_in_progress;
+  Value result = Value::nil();
+  int64_t halt_code = 0;
+  Machine::Outcome outcome = m.resume(v, result, halt_code, last_run_error);
+  --runs_in_progress;
+  m.steps = 0;
+  m.suspend = false;
+  m.can_pause = false;
+  return to_result(settle(outcome), result, halt_code);
+}
+
+RunResult Vm::resume(const HostValue& sent) {
+  if (!impl_) return run_main();  // the moved-from answer
+  return impl_->resume(sent);
+}
+
+bool Vm::paused() const { return impl_ && impl_->machine && impl_->machine->paused.active; }
 
 RunResult Vm::run_main(const std::vector<std::string>& args) {
   if (!impl_) return RunResult{Status::BadArgument, kExitRuntimeError, {}, false, RuntimeError{"bad argument", "this Vm was moved from", {}}};
@@ -370,12 +451,17 @@ RunResult Vm::Impl::call(int function, std::span<const HostValue> args) {
 Status Vm::Impl::call(int function, std::span<const HostValue> args, HostValue& result) {
   return with_imported(args, [&](Value* values) {
     if (Status s = prepare_call(function, args, values); s != Status::Ok) return s;
+    if (machine->paused.active) return fail(Status::BadArgument, "a run is paused: resume it or reset the VM first");
     Value r;
     int64_t halt_code = 0;
-    bool halted = false;
-    Status s = execute(static_cast<uint32_t>(function), std::span<const Value>(values, args.size()), r, halt_code, halted);
-    if (s == Status::Ok && !halted) result = machine->export_value(r);
-    return s;
+    switch (execute(static_cast<uint32_t>(function), std::span<const Value>(values, args.size()), r, halt_code)) {
+      case Machine::Outcome::Returned: result = machine->export_value(r); return Status::Ok;
+      case Machine::Outcome::Halted: return Status::Ok;
+      case Machine::Outcome::Yielded: result = machine->export_value(r); return Status::Yielded;
+      case Machine::Outcome::Suspended: return Status::Suspended;
+      case Machine::Outcome::Failed: break;
+    }
+    return Status::RuntimeError;
   });
 }
 
@@ -478,7 +564,7 @@ Status Vm::make_record(std::string_view pool, HostValue& out) {
   if (!d.machine) return d.no_program();
   int id = d.machine->pools->find(pool);
   if (id < 0) return d.fail(Status::BadArgument, "no pool '{}'", pool);
-  if (id <= kFramePool)
+  if (id < kFirstRecordPool)
     return d.fail(Status::BadArgument, "pool '{}' is not a record pool{}", pool,
                   id == kConsPool ? " (make conses with make_cons)" : "");
   Pool& p = (*d.machine->pools)[static_cast<uint16_t>(id)];
@@ -594,8 +680,10 @@ Status Vm::register_function(std::string name, uint32_t arity, HostFunction fn) 
   return Status::Ok;
 }
 
-void Vm::set_step_budget(uint64_t max_steps) {
-  if (impl_) impl_->max_steps = max_steps;
+void Vm::set_step_budget(uint64_t max_steps, bool suspend) {
+  if (!impl_) return;
+  impl_->max_steps = max_steps;
+  impl_->suspend = suspend && max_steps != 0;
 }
 
 void Vm::interrupt() {
@@ -673,6 +761,9 @@ void Vm::reset() {
     return;
   }
   Machine& m = *d.machine;
+  // The paused run's frames go with every other block; forget where it was.
+  m.paused = Machine::Paused{};
+  m.current_co = nullptr;
   // Constants (string literals) stay where they are: they are immutable and
   // live as long as the program, so a reference to one stays good.
   m.pools->free_all();

@@ -267,7 +267,7 @@ static void test_reclaim_budget_interrupt_stats(void) {
   pvm_vm *vm = new_lib("cons=100", &counter);
   pvm_value n = pvm_int(10), r;
   pvm_pool_info info;
-  CHECK(pvm_pool_count(vm) == 4);
+  CHECK(pvm_pool_count(vm) == 5); /* cons, str, frame, co, node */
   uint64_t mark = pvm_mark(vm);
   CHECK(pvm_call(vm, pvm_find(vm, "leak"), &n, 1, &r) == PVM_RUNTIME_ERROR);
   CHECK_ERROR(vm, "division by zero");
@@ -316,8 +316,63 @@ static void test_host_memory(void) {
   pvm_free(vm);
 }
 
+/* pvm_resume after PVM_YIELDED (values both ways) and PVM_SUSPENDED (a
+ * suspending budget: the run sliced gives what one uninterrupted run gives). */
+static void test_pausing(void) {
+  static const char *prog =
+      ".func main\n.local got\n push 10\n yield\n store got\n load got\n print\n"
+      " push 0\n call count\n ret\n.end\n"
+      ".func count i\nloop:\n load i\n push 1\n add\n store i\n load i\n push 50\n lt\n jnz loop\n"
+      " load i\n ret\n.end\n";
+  pvm_config config;
+  memset(&config, 0, sizeof config);
+  config.write = capture;
+  output_len = 0;
+  pvm_vm *vm = pvm_new(&config);
+  CHECK(vm != NULL);
+  CHECK(pvm_load(vm, "p.pasm", prog, strlen(prog)) == PVM_OK);
+  int main_fn = pvm_find(vm, "main");
+  pvm_value r;
+  CHECK(pvm_call(vm, main_fn, NULL, 0, &r) == PVM_YIELDED);
+  CHECK(pvm_as_int(r) == 10);
+  pvm_value zero = pvm_int(0);
+  CHECK(pvm_call(vm, pvm_find(vm, "count"), &zero, 1, &r) == PVM_BAD_ARGUMENT); /* a run is paused */
+  CHECK_ERROR(vm, "paused");
+  pvm_value s;
+  CHECK(pvm_string(vm, "sent", 4, &s) == PVM_OK);
+  CHECK(pvm_resume(vm, s, &r) == PVM_OK);
+  CHECK(pvm_as_int(r) == 50);
+  CHECK(output_len == 5 && memcmp(output, "sent\n", 5) == 0);
+  CHECK(pvm_resume(vm, pvm_nil(), &r) == PVM_BAD_ARGUMENT); /* over */
+
+  /* Sliced by a suspending budget: the same output and result. */
+  pvm_release(vm, s);
+  output_len = 0;
+  pvm_set_budget(vm, 13, 1);
+  int slices = 0;
+  pvm_status st = pvm_call(vm, main_fn, NULL, 0, &r);
+  while (st == PVM_SUSPENDED || st == PVM_YIELDED) {
+    ++slices;
+    st = pvm_resume(vm, pvm_int(7), &r);
+  }
+  CHECK(st == PVM_OK);
+  CHECK(pvm_as_int(r) == 50);
+  CHECK(slices > 10);
+  CHECK(output_len == 2 && memcmp(output, "7\n", 2) == 0);
+
+  /* A reset drops a paused run and its frames. */
+  CHECK(pvm_call(vm, main_fn, NULL, 0, &r) == PVM_YIELDED);
+  CHECK(pvm_resume(vm, pvm_nil(), &r) == PVM_SUSPENDED); /* inside count */
+  pvm_reset(vm);
+  CHECK(pvm_resume(vm, pvm_nil(), &r) == PVM_BAD_ARGUMENT);
+  pvm_pool_info info;
+  CHECK(pvm_pool_stats(vm, 2, &info) == PVM_OK && strcmp(info.name, "frame") == 0 && info.in_use == 0);
+  pvm_free(vm);
+}
+
 int main(void) {
   test_values();
+  test_pausing();
   test_lifecycle_and_load();
   test_calls();
   test_data_and_references();

@@ -87,12 +87,12 @@ TEST_CASE("the spec's example program") {
 .end
 )");
   CHECK(m.source_name == "t.pasm");
-  REQUIRE(m.pools.size() == 4);
-  CHECK(m.pools[3].name == "node");
-  CHECK(m.pools[3].kind == PoolKind::Record);
-  CHECK(m.pools[3].size == 2);
-  CHECK(m.pools[3].blocks == 300000);
-  CHECK(m.pool_declared == std::vector<bool>{false, false, false, true});
+  REQUIRE(m.pools.size() == 5);
+  CHECK(m.pools[kFirstRecordPool].name == "node");
+  CHECK(m.pools[kFirstRecordPool].kind == PoolKind::Record);
+  CHECK(m.pools[kFirstRecordPool].size == 2);
+  CHECK(m.pools[kFirstRecordPool].blocks == 300000);
+  CHECK(m.pool_declared == std::vector<bool>{false, false, false, false, true});
   CHECK(m.globals == std::vector<std::string>{"counter"});
   REQUIRE(m.externs.size() == 1);
   CHECK(m.externs[0].name == "clock");
@@ -169,7 +169,7 @@ TEST_CASE("every source instruction of the table assembles to its op") {
       case OperandKind::Const:   // 42 is the only constant
         CHECK(m.code[pc].a == 0);
         break;
-      case OperandKind::RecPool: CHECK(m.code[pc].a == 3); break;
+      case OperandKind::RecPool: CHECK(m.code[pc].a == kFirstRecordPool); break;
       case OperandKind::AnyPool: CHECK(m.code[pc].a == kStrPool); break;
       case OperandKind::Slot: CHECK(m.code[pc].a == 2); break;
     }
@@ -200,7 +200,7 @@ TEST_CASE("forward references to globals and pools declared later") {
                 ".global early late\n.pool later slots=1 blocks=2\n");
   CHECK(m.globals == std::vector<std::string>{"early", "late"});
   CHECK(m.code[0].a == 1);
-  CHECK(m.code[1].a == 3);
+  CHECK(m.code[1].a == kFirstRecordPool);
   CHECK(m.code[2].a == kConsPool);
 }
 
@@ -380,25 +380,25 @@ TEST_CASE("record pools and resizing the built-ins") {
   Module m = ok(".pool node slots=2 blocks=300000\n.pool cons blocks=10\n.pool str blocks=7 bytes=64\n"
                 ".pool frame slots=100 blocks=5\n.pool arr blocks=1 slots=16777216\n.pool none slots=1 blocks=0\n"
                 ".pool big slots = 1 blocks = 4294967294\n");
-  REQUIRE(m.pools.size() == 7);
-  CHECK(m.pool_declared == std::vector<bool>(7, true));
+  REQUIRE(m.pools.size() == 8);
+  CHECK(m.pool_declared == std::vector<bool>{true, true, true, false, true, true, true, true});
   CHECK(m.pools[kConsPool].size == 2);
   CHECK(m.pools[kConsPool].blocks == 10);
   CHECK(m.pools[kStrPool].size == 64);
   CHECK(m.pools[kStrPool].blocks == 7);
   CHECK(m.pools[kFramePool].size == 100);
   CHECK(m.pools[kFramePool].blocks == 5);
-  CHECK(m.pools[3].name == "node");
-  CHECK(m.pools[4].name == "arr");
-  CHECK(m.pools[4].size == 16777216);
-  CHECK(m.pools[4].blocks == 1);
-  CHECK(m.pools[5].blocks == 0);
-  CHECK(m.pools[6].blocks == 4294967294u);
-  for (size_t i = 3; i < 7; ++i) CHECK(m.pools[i].kind == PoolKind::Record);
+  CHECK(m.pools[kFirstRecordPool].name == "node");
+  CHECK(m.pools[5].name == "arr");
+  CHECK(m.pools[5].size == 16777216);
+  CHECK(m.pools[5].blocks == 1);
+  CHECK(m.pools[6].blocks == 0);
+  CHECK(m.pools[7].blocks == 4294967294u);
+  for (size_t i = kFirstRecordPool; i < 8; ++i) CHECK(m.pools[i].kind == PoolKind::Record);
 
   // Keys are optional for the built-ins; an undeclared built-in keeps its default.
   Module d = ok(".pool str\n");
-  CHECK(d.pool_declared == std::vector<bool>{false, true, false});
+  CHECK(d.pool_declared == std::vector<bool>{false, true, false, false});
   CHECK(d.pools[kStrPool].size == kDefaultStrBytes);
   CHECK(d.pools[kStrPool].blocks == kDefaultStrBlocks);
   CHECK(d.pools[kConsPool].blocks == kDefaultConsBlocks);
@@ -444,9 +444,9 @@ TEST_CASE("pool operands") {
   Module m = ok(".pool node slots=2 blocks=3\n.func main\n  pool_malloc cons\n  pool_malloc node\n"
                 "  pool_used frame\n  pool_cap node\n  ret\n.end\n");
   CHECK(m.code[0].a == kConsPool);
-  CHECK(m.code[1].a == 3);
+  CHECK(m.code[1].a == kFirstRecordPool);
   CHECK(m.code[2].a == kFramePool);
-  CHECK(m.code[3].a == 3);
+  CHECK(m.code[3].a == kFirstRecordPool);
 
   CHECK(error_in_main("  pool_malloc str") ==
         "2:15+3: pool_malloc cannot take blocks of the built-in 'str' pool; strings are made by literals, "

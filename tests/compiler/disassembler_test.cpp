@@ -212,16 +212,16 @@ TEST_CASE("golden: record pools, resized built-ins, records, conses and globals"
   m.pools.push_back(PoolConfig{"node", PoolKind::Record, 3, 100});
   m.pools.push_back(PoolConfig{"big", PoolKind::Record, 16777216, 1});
   // str keeps its defaults but had a .pool line: that is printed too.
-  m.pool_declared = {true, true, true, true, true};
+  m.pool_declared = {true, true, true, false, true, true};
   m.globals = {"head"};
   m.constants = {Kint(7), K(Constant::Kind::Nil), Kint(16777215), Kint(0)};
   add_function(m, "main", 0, {"r", "i"},
-               {I(Op::PoolMalloc, 3), I(Op::Store, 0),      I(Op::Load, 0),     I(Op::Push, 0),
+               {I(Op::PoolMalloc, 4), I(Op::Store, 0),      I(Op::Load, 0),     I(Op::Push, 0),
                 I(Op::SetF, 2),       I(Op::Load, 0),       I(Op::GetF, 2),     I(Op::Print),
-                I(Op::Load, 0),       I(Op::PoolFree),      I(Op::PoolUsed, 3), I(Op::PoolCap, kFramePool),
+                I(Op::Load, 0),       I(Op::PoolFree),      I(Op::PoolUsed, 4), I(Op::PoolCap, kFramePool),
                 I(Op::Add),           I(Op::GStore, 0),     I(Op::Push, 1),     I(Op::Push, 1),
                 I(Op::Cons),          I(Op::Dup),           I(Op::Car),         I(Op::Pop),
-                I(Op::PoolFree),      I(Op::PoolMalloc, 4), I(Op::Push, 2),     I(Op::Push, 0),
+                I(Op::PoolFree),      I(Op::PoolMalloc, 5), I(Op::Push, 2),     I(Op::Push, 0),
                 I(Op::SetI),          I(Op::Push, 3),       I(Op::Ret)});
   check_golden(m,
                ".pool cons blocks=1000\n"

@@ -83,9 +83,9 @@ TEST_CASE("an int constant stands for slot numbers, pool sizes and extern aritie
                 ".pool str bytes=CAP blocks=CAP\n.extern tick ONE\n"
                 ".func main\n.local p\n  pool_malloc pair\n  store p\n  load p\n  push 5\n  setf ONE\n"
                 "  load p\n  getf ONE\n  pop\n  push 0\n  ret\n.end\n");
-  REQUIRE(m.pools.size() == 4);
-  CHECK(m.pools[3].size == 2);
-  CHECK(m.pools[3].blocks == 40);
+  REQUIRE(m.pools.size() == 5);
+  CHECK(m.pools[4].size == 2);
+  CHECK(m.pools[4].blocks == 40);
   CHECK(m.pools[kStrPool].size == 40);
   CHECK(m.externs[0].arity == 1);
   CHECK(m.code[4].op == Op::SetF);
@@ -103,18 +103,18 @@ TEST_CASE("fields= names the slots in order; POOL.FIELD is the slot number, and 
   Module m = ok(".func main\n.local b\n  pool_malloc body\n  store b\n  load b\n  push 2.5\n  setf body.mass\n"
                 "  load b\n  getf body.y\n  pop\n  load b\n  getf 3\n  pop\n  push 0\n  ret\n.end\n"
                 ".pool body fields=x,y,z,mass blocks=5\n");
-  REQUIRE(m.pools.size() == 4);
-  CHECK(m.pools[3].size == 4);
-  CHECK(m.pools[3].blocks == 5);
+  REQUIRE(m.pools.size() == 5);
+  CHECK(m.pools[4].size == 4);
+  CHECK(m.pools[4].blocks == 5);
   REQUIRE(m.field_names.size() == m.pools.size());
-  CHECK(m.field_names[3] == std::vector<std::string>{"x", "y", "z", "mass"});
+  CHECK(m.field_names[4] == std::vector<std::string>{"x", "y", "z", "mass"});
   CHECK(m.fields_of(0).empty());
   CHECK(m.code[4].a == 3);
   CHECK(m.code[6].a == 1);
   CHECK(m.code[9].a == 3);
   REQUIRE(m.operand_names.size() == 2);
-  CHECK(m.operand_names[0] == OperandName{OperandName::Kind::Field, 4, 3});
-  CHECK(m.operand_names[1] == OperandName{OperandName::Kind::Field, 6, 3});
+  CHECK(m.operand_names[0] == OperandName{OperandName::Kind::Field, 4, 4});
+  CHECK(m.operand_names[1] == OperandName{OperandName::Kind::Field, 6, 4});
   CHECK(m.operand_name_at(9) == nullptr);
 }
 

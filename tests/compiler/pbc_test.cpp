@@ -112,7 +112,7 @@ TEST_CASE("field and constant names are kept in the symbols section, and --strip
   PbcResult kept = read_pbc(write_pbc(m, false), "k.pbc");
   REQUIRE(kept.module);
   CHECK(same_module(m, *kept.module, true));
-  CHECK(kept.module->fields_of(3) == std::vector<std::string>{"left", "right", "key"});
+  CHECK(kept.module->fields_of(4) == std::vector<std::string>{"left", "right", "key"});
   PbcResult stripped = read_pbc(write_pbc(m, true), "s.pbc");
   REQUIRE(stripped.module);
   CHECK(stripped.module->field_names.empty());
@@ -141,10 +141,10 @@ TEST_CASE("corrupt symbols are rejected by the reader or the verifier, never tru
     return ds.empty() ? std::string() : ds[0].message;
   };
   Module m = good;
-  m.field_names[3].pop_back();
+  m.field_names[4].pop_back();
   CHECK(verify_error(m) == "pool 'tree' has 2 field names for 3 slots");
   m = good;
-  m.field_names[3][1] = "left";
+  m.field_names[4][1] = "left";
   CHECK(verify_error(m) == "pool 'tree' has a bad or duplicate field name 'left'");
   m = good;
   m.field_names[0] = {"car", "cdr"};
@@ -164,7 +164,7 @@ TEST_CASE("corrupt symbols are rejected by the reader or the verifier, never tru
   CHECK(verify_error(m).find("does not fit it") != std::string::npos);
   m = good;
   for (auto& o : m.operand_names)
-    if (o.kind == OperandName::Kind::Field) o.index = 4;  // `pair`, which has no field names
+    if (o.kind == OperandName::Kind::Field) o.index = 5;  // `pair`, which has no field names
   CHECK(verify_error(m).find("does not fit it") != std::string::npos);
 }
 

@@ -135,8 +135,8 @@ TEST_CASE("verify is repeatable, and main is only set when the module verifies")
 
 // ---- pools ----
 
-TEST_CASE("pools: the first three are the built-ins cons, str and frame") {
-  const std::string msg = "the module's first pools must be the built-ins cons, str and frame";
+TEST_CASE("pools: the first four are the built-ins cons, str, frame and co") {
+  const std::string msg = "the module's first pools must be the built-ins cons, str, frame and co";
   Module m = with_main(kReturnZero);
   m.pools.resize(2);
   CHECK(first_error(m) == msg);
@@ -145,6 +145,9 @@ TEST_CASE("pools: the first three are the built-ins cons, str and frame") {
   CHECK(first_error(m) == msg);
   m = with_main(kReturnZero);
   m.pools[2].kind = PoolKind::Record;
+  CHECK(first_error(m) == msg);
+  m = with_main(kReturnZero);
+  m.pools[kCoPool].kind = PoolKind::Record;
   CHECK(first_error(m) == msg);
   m = with_main(kReturnZero);
   m.pools.clear();
@@ -156,7 +159,7 @@ TEST_CASE("pools: later ones are record pools, with identifier names that are un
   Module m = with_main(kReturnZero);
   m.pools.push_back(PoolConfig{"blob", PoolKind::Str, 8, 1});
   m.pool_declared.push_back(true);
-  CHECK(first_error(m) == "pool 'blob' must be a record pool: only pools 0, 1 and 2 are built-ins");
+  CHECK(first_error(m) == "pool 'blob' must be a record pool: only pools 0 to 3 are built-ins");
   m.pools.back() = PoolConfig{"cons", PoolKind::Record, 2, 1};
   CHECK(first_error(m) == "duplicate pool 'cons'");
   m.pools.back() = PoolConfig{"a b\n", PoolKind::Record, 2, 1};
@@ -189,7 +192,7 @@ TEST_CASE("pools: sizes: cons 2 slots, str at least 1 byte, slots 1 .. 2^24, blo
 
 TEST_CASE("pools: at most 65535, checked quickly even at the limit, and pool_declared matches") {
   Module m = with_main(kReturnZero);
-  for (int i = 3; i < 65535; ++i) m.pools.push_back(PoolConfig{fmt::format("p{}", i), PoolKind::Record, 1, 1});
+  for (int i = kFirstRecordPool; i < 65535; ++i) m.pools.push_back(PoolConfig{fmt::format("p{}", i), PoolKind::Record, 1, 1});
   m.pool_declared.assign(m.pools.size(), true);
   CHECK(verify(m).empty());
   m.pools.push_back(PoolConfig{"one_more", PoolKind::Record, 1, 1});
@@ -200,7 +203,7 @@ TEST_CASE("pools: at most 65535, checked quickly even at the limit, and pool_dec
   d.pool_declared.clear();  // empty is allowed: nothing was declared
   CHECK(verify(d).empty());
   d.pool_declared.assign(2, false);
-  CHECK(first_error(d) == "the module has 3 pools but 2 pool declaration flags");
+  CHECK(first_error(d) == "the module has 4 pools but 2 pool declaration flags");
 }
 
 // ---- constants and names ----
@@ -418,16 +421,18 @@ TEST_CASE("operands: pool_malloc names a record pool or cons, never str or frame
         "in function 'main': 'pool_malloc' cannot take blocks of 'str'");
   CHECK(first_error(with_main({I(Op::PoolMalloc, kFramePool), I(Op::Ret)})) ==
         "in function 'main': 'pool_malloc' cannot take blocks of 'frame'");
-  CHECK(first_error(with_main({I(Op::PoolMalloc, 3), I(Op::Ret)})) ==
-        "in function 'main': 'pool_malloc' pool 3 out of range");
+  CHECK(first_error(with_main({I(Op::PoolMalloc, kCoPool), I(Op::Ret)})) ==
+        "in function 'main': 'pool_malloc' cannot take blocks of 'co'");
+  CHECK(first_error(with_main({I(Op::PoolMalloc, 4), I(Op::Ret)})) ==
+        "in function 'main': 'pool_malloc' pool 4 out of range");
   CHECK(check(with_main({I(Op::PoolMalloc, kConsPool), I(Op::Ret)})).empty());
-  Module rec = with_main({I(Op::PoolMalloc, 3), I(Op::Ret)});
+  Module rec = with_main({I(Op::PoolMalloc, kFirstRecordPool), I(Op::Ret)});
   rec.pools.push_back(PoolConfig{"node", PoolKind::Record, 3, 10});
   rec.pool_declared.push_back(true);
   CHECK(verify(rec).empty());
 
-  CHECK(first_error(with_main({I(Op::PoolUsed, 3), I(Op::Ret)})) ==
-        "in function 'main': 'pool_used' pool 3 out of range");
+  CHECK(first_error(with_main({I(Op::PoolUsed, 4), I(Op::Ret)})) ==
+        "in function 'main': 'pool_used' pool 4 out of range");
   CHECK(first_error(with_main({I(Op::PoolCap, -1), I(Op::Ret)})) ==
         "in function 'main': 'pool_cap' pool -1 out of range");
   CHECK(check(with_main({I(Op::PoolCap, kStrPool), I(Op::PoolUsed, kFramePool), I(Op::Add), I(Op::Ret)})).empty());

@@ -1,9 +1,11 @@
 // tests/fuzz/fuzz_run.cpp — libFuzzer: any bytes (.pasm text or .pbc) loaded
 // into a VM with small pools and a step budget, and run if they verify:
 // whatever a program does, the VM reports it; it never crashes or hangs.
-// A run that ends within the budget is then run again without one, which
-// takes the plain loop (superinstructions, threaded code): both must print
-// the same, end with the same status and fail with the same error.
+// The reference run is traced (an observer that ignores everything), so it
+// runs the module's original instructions; it runs again on the counting
+// loop (superinstructions, threaded code), which must stop at the same
+// instruction, and, when it ended within the budget, on the plain loop: all
+// must print the same, end with the same status and fail with the same error.
 #include <cstddef>
 #include <cstdint>
 #include <string>
@@ -33,7 +35,9 @@ Outcome run(poolvm::Vm& vm, std::string& out) {
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   std::string out;
+  static poolvm::Observer ignore_all;
   poolvm::Config config;
+  config.observer = &ignore_all;
   config.max_steps = 5000;
   config.stack_values = 256;
   config.pools = {{"cons", 64}, {"str", 64}, {"frame", 32}};
@@ -44,12 +48,18 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   // pool_malloc/pool_free of 64 MiB blocks would be slow but correct; keep
   // the memory small so a timeout means a real hang.
   if (vm.memory_needed() > (4u << 20)) return 0;
-  Outcome counted = run(vm, out);
-  if (counted.hit_step_limit) return 0;
+  Outcome traced = run(vm, out);
+  auto same = [&](const Outcome& o) {
+    if (o.out != traced.out || o.status != traced.status || o.error != traced.error) __builtin_trap();
+  };
+  config.observer = nullptr;
+  poolvm::Vm fused(config);
+  if (!fused.load_source(std::string_view(reinterpret_cast<const char*>(data), size), "fuzz")) __builtin_trap();
+  same(run(fused, out));
+  if (traced.hit_step_limit) return 0;
   // It ended within 5000 steps, so the same program ends without a budget.
-  vm.reset();
-  vm.set_step_budget(0);
-  Outcome plain = run(vm, out);
-  if (plain.out != counted.out || plain.status != counted.status || plain.error != counted.error) __builtin_trap();
+  fused.reset();
+  fused.set_step_budget(0);
+  same(run(fused, out));
   return 0;
 }

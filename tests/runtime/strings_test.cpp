@@ -96,13 +96,13 @@ TEST_CASE("a pool set over a host buffer lives inside it; too small says how muc
   }
   std::vector<std::byte> buffer(need + 64);
   PoolSet set(configs, buffer);
-  CHECK(set.size() == 4);
-  CHECK(set.find("node") == 3);
+  CHECK(set.size() == 5);
+  CHECK(set.find("node") == kFirstRecordPool);
   CHECK(set.find("nope") == -1);
-  uint32_t b = set[3].alloc();
-  std::byte* block = set[3].block(b);
+  uint32_t b = set[kFirstRecordPool].alloc();
+  std::byte* block = set[kFirstRecordPool].block(b);
   CHECK(block >= buffer.data());
   CHECK(block < buffer.data() + buffer.size());
-  CHECK(set[3].stats().block_bytes == 48);
+  CHECK(set[kFirstRecordPool].stats().block_bytes == 48);
   CHECK(set.reserved_bytes() == need);
 }

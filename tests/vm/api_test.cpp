@@ -43,7 +43,7 @@ TEST_CASE("statistics follow allocations; reset empties the pools and runs again
   REQUIRE(vm.load_source(main_of("push 1\n push 2\n cons\n push 3\n push 4\n cons\n pool_free\n car\n ret"),
                          "t.pasm"));
   auto stats = vm.pool_statistics();
-  REQUIRE(stats.size() == 3);
+  REQUIRE(stats.size() == 4);  // cons, str, frame, co
   CHECK(stats[0].name == "cons");
   CHECK(stats[0].in_use == 0);
   poolvm::RunResult r = vm.run_main();

@@ -275,6 +275,9 @@ int main(int argc, char** argv) {
   }
 
   poolvm::RunResult result = vm.run_main(program_args);
+  // A yield of the main run goes to the host; here the host has nothing to
+  // send, so the run goes on at once (spec §11).
+  while (result.status == poolvm::Status::Yielded) result = vm.resume();
   std::fflush(stdout);
   if (result.error) fmt::print(stderr, "{}", result.error->text());
   if (tracer) tracer->finish(vm);

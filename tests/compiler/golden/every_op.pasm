@@ -150,6 +150,18 @@ l2: pop
     push true
     assert
     nop
+    push nil
+    yield
+    pop
+    push 1
+    push 2
+    cocreate helper
+    dup
+    costatus
+    pop
+    push nil
+    coresume
+    pop
     push 1
     push 2
     call helper

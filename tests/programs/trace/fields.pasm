@@ -1,4 +1,4 @@
-; flags: --trace=exec,map --pool str=2 --pool cons=1 --pool frame=1
+; flags: --trace=exec,map --pool str=2 --pool cons=1 --pool frame=1 --pool co=1
 ; exit: 5
 ; Field names and constants in the instruction trace and the pool map.
 .const START 5

@@ -61,14 +61,14 @@ enum class Status : uint8_t {
 // conses and records are references: read them through the Vm.
 class HostValue {
  public:
-  enum class Type : uint8_t { Nil, Bool, Int, Float, String, Cons, Record };
+  enum class Type : uint8_t { Nil, Bool, Int, Float, String, Cons, Record, Coroutine };
 
   HostValue() = default;  // nil
   static HostValue boolean(bool b) { return make(Type::Bool, b ? 1 : 0); }
   static HostValue integer(int64_t i) { uint64_t u; std::memcpy(&u, &i, 8); return make(Type::Int, u); }
   static HostValue real(double d) { uint64_t u; std::memcpy(&u, &d, 8); return make(Type::Float, u); }
 
-  bool is_ref() const { return type() >= Type::String && type() <= Type::Record; }
+  bool is_ref() const { return type() >= Type::String && type() <= Type::Coroutine; }
   Type type() const { return static_cast<Type>(bits_[0]); }
   bool is_nil() const { return type() == Type::Nil; }
   bool as_bool() const { return type() == Type::Bool && bits_[kPayload] != 0; }  // false unless a Bool
@@ -168,6 +168,14 @@ struct CallEvent {
   uint64_t step;
   std::string_view function;
 };
+// The main run paused (by `yield` or a suspending budget) or is resumed.
+struct PauseEvent {
+  enum class Kind : uint8_t { Yield, Suspend, Resume };
+  Kind kind;
+  uint64_t step;               // instructions executed so far in this run
+  std::string_view function;   // where the run stands
+  uint32_t line;
+};
 
 class Observer {
  public:
@@ -175,6 +183,7 @@ class Observer {
   virtual void on_pool_event(const PoolEvent&) {}
   virtual void on_call(const CallEvent&) {}
   virtual void on_instruction(const InstructionEvent&) {}
+  virtual void on_pause(const PauseEvent&) {}
   // Instruction events cost a disassembly each: only sent when this is true.
   virtual bool wants_instructions() const { return false; }
 };
@@ -227,8 +236,9 @@ struct RuntimeError {
 };
 
 struct RunResult {
-  // Ok (returned or halted), RuntimeError, or BadArgument (no such
-  // function, wrong arity, a stale or foreign argument: nothing ran).
+  // Ok (returned or halted), RuntimeError, BadArgument (no such function,
+  // wrong arity, a stale or foreign argument, a run is paused: nothing ran),
+  // or Yielded (value: what `yield` gave) / Suspended: the run is paused.
   Status status = Status::Ok;
   // Exit status as the CLI reports it: main's int result mod 256, halt's
   // code, 0 for a non-int result, 70 after a runtime error.
@@ -333,8 +343,19 @@ class Vm {
   uint64_t mark() const;
   Status release_since(uint64_t mark);
 
-  // Instruction budget for the following runs (0: none); overrides Config.
-  void set_step_budget(uint64_t max_steps);
+  // Instruction budget for each following run and each resume (0: none);
+  // overrides Config. When it is spent the run fails with "step limit", or,
+  // with `suspend`, pauses: RunResult::status is Suspended and resume()
+  // continues it exactly where it stopped, with a fresh budget. Only the
+  // outermost run suspends; a run nested in a host function fails instead.
+  void set_step_budget(uint64_t max_steps, bool suspend = false);
+  // Continues a run that paused (status Yielded or Suspended). After a yield,
+  // `sent` is what the program's `yield` gives; after a suspension it is
+  // ignored. BadArgument when no run is paused, or from inside a run. While a
+  // run is paused, starting another (run_main, call) is BadArgument: its
+  // frames and operand stack are still in use. reset() drops it.
+  RunResult resume(const HostValue& sent = {});
+  bool paused() const;  // a run is paused and waits for resume() or reset()
   // Asks the program to stop with a runtime error "interrupted". Safe from
   // any thread and from host functions. Never lost: it stops the run in
   // progress at its next call or backward jump, or else the next run that

@@ -1,0 +1,276 @@
+// tests/vm/coroutine_test.cpp — coroutines (spec §11): values both ways
+// through coresume and yield, nesting, yields from nested calls, states,
+// errors with their backtrace through the resumer, every misuse, `co`
+// exhaustion, freeing, and suspension inside a coroutine.
+#include <doctest/doctest.h>
+
+#include "poolvm/poolvm.h"
+#include "run_helpers.h"
+
+using poolvm::RunResult;
+using poolvm::Status;
+
+namespace {
+
+// An accumulator coroutine: each resume sends a number, each yield gives the
+// running total; it yields from inside a nested call.
+const char* kAccumulator = R"(
+.func acc start
+.local total
+    load start
+    store total
+top:
+    load total
+    call give
+    dup
+    jz done
+    load total
+    add
+    store total
+    jmp top
+done:
+    pop
+    load total
+    push 1000
+    add
+    ret
+.end
+.func give v
+    load v
+    yield
+    ret
+.end
+.func main
+.local co
+    push 5
+    cocreate acc
+    store co
+    load co
+    push nil
+    coresume
+    print
+    load co
+    push 10
+    coresume
+    print
+    load co
+    push 20
+    coresume
+    print
+    load co
+    costatus
+    print
+    load co
+    push 0
+    coresume
+    print
+    load co
+    costatus
+    print
+    pool_used frame
+    print
+    load co
+    pool_free
+    pool_used co
+    print
+    push 0
+    ret
+.end
+)";
+
+}  // namespace
+
+TEST_CASE("values go both ways through coresume and yield, also from a nested call") {
+  Ran r = run_text(kAccumulator);
+  CHECK(r.error == "");
+  // 5, +10, +20, then 0 ends it: 35 + 1000; states 0 then 3; only main's frame left.
+  CHECK(r.out == "5\n15\n35\n0\n1035\n3\n1\n0\n");
+  CHECK(r.status == 0);
+}
+
+TEST_CASE("nesting: a coroutine resumes another; states running and normal") {
+  Ran r = run_text(R"(
+.global outer
+.func inner
+    gload outer
+    costatus
+    yield
+    ret
+.end
+.func outer_body
+.local co
+    cocreate inner
+    store co
+    gload outer
+    costatus
+    print
+    load co
+    push nil
+    coresume
+    print
+    load co
+    costatus
+    print
+    push 9
+    ret
+.end
+.func main
+    cocreate outer_body
+    gstore outer
+    gload outer
+    push nil
+    coresume
+    print
+    gload outer
+    costatus
+    print
+    push 0
+    ret
+.end
+)");
+  CHECK(r.error == "");
+  CHECK(r.out == "1\n2\n0\n9\n3\n");
+}
+
+TEST_CASE("an error in a coroutine is its resumer's, with both in the backtrace") {
+  Ran r = run_text(R"(.func boom x
+    load x
+    push 0
+    div
+    ret
+.end
+.func main
+.local co
+    push 1
+    cocreate boom
+    store co
+    load co
+    push nil
+    coresume
+    ret
+.end
+)");
+  CHECK(r.status == 70);
+  CHECK(r.error == "error: division by zero\n  at boom (t.pasm:4)\n  at main (t.pasm:14)\n");
+}
+
+TEST_CASE("misuse: resuming dead, running or normal coroutines; freeing a running one; stale; wrong type") {
+  auto err = [](const std::string& body, const std::string& extra = "") {
+    Ran r = run_text(extra + main_of(body, "co"));
+    CHECK(r.status == 70);
+    return r.error;
+  };
+  CHECK(err("push nil\npush nil\ncoresume\nret").find("'coresume' expects a coroutine, got nil") != std::string::npos);
+  CHECK(err("push 1\ncostatus\nret").find("expects a coroutine, got int") != std::string::npos);
+  const std::string self = ".global me\n.func selfish\n gload me\n push nil\n coresume\n ret\n.end\n";
+  CHECK(err("cocreate selfish\ngstore me\ngload me\npush nil\ncoresume\nret", self)
+            .find("cannot resume a running coroutine") != std::string::npos);
+  const std::string up = ".global top\n.func a\n cocreate b\n push nil\n coresume\n ret\n.end\n"
+                         ".func b\n gload top\n push nil\n coresume\n ret\n.end\n";
+  CHECK(err("cocreate a\ngstore top\ngload top\npush nil\ncoresume\nret", up)
+            .find("cannot resume a normal coroutine") != std::string::npos);
+  const std::string freer = ".global me\n.func f\n gload me\n pool_free\n push 0\n ret\n.end\n";
+  CHECK(err("cocreate f\ngstore me\ngload me\npush nil\ncoresume\nret", freer)
+            .find("cannot free a running coroutine") != std::string::npos);
+  const std::string once = ".func once\n push 1\n ret\n.end\n";
+  CHECK(err("cocreate once\nstore co\nload co\npool_free\nload co\npool_free\npush 0\nret", once)
+            .find("double free: co#0 was already freed") != std::string::npos);
+  CHECK(err("cocreate once\nstore co\nload co\npool_free\nload co\ncostatus\nret", once)
+            .find("use after free: co#0 was freed") != std::string::npos);
+}
+
+TEST_CASE("co exhaustion gives nil and counts a failed allocation; freeing a suspended one frees its frames") {
+  poolvm::Config c;
+  c.pools = {{"co", 2}};
+  std::string out;
+  c.output = [&out](std::string_view s) { out.append(s); };
+  poolvm::Vm vm(c);
+  REQUIRE(vm.load_source(R"(
+.func gen
+    push 1
+    call deep
+    ret
+.end
+.func deep x
+    load x
+    yield
+    ret
+.end
+.func main
+.local a b
+    cocreate gen
+    store a
+    cocreate gen
+    store b
+    cocreate gen
+    print
+    load a
+    push nil
+    coresume
+    print
+    pool_used frame
+    print
+    load a
+    pool_free
+    pool_used frame
+    print
+    load b
+    tostr
+    print
+    push 0
+    ret
+.end
+)", "t.pasm"));
+  RunResult r = vm.run_main();
+  CHECK(r.status == Status::Ok);
+  CHECK(out == "nil\n1\n3\n1\n<co#1>\n");
+  poolvm::PoolInfo co;
+  REQUIRE(vm.pool_info(3, co) == Status::Ok);
+  CHECK(co.name == "co");
+  CHECK(co.failed == 1);
+  CHECK(co.in_use == 1);  // b was never freed
+}
+
+TEST_CASE("a coroutine's stack overflow is 'stack overflow'") {
+  poolvm::Config c;
+  c.pools = {};
+  Ran r = run_text(R"(.pool co slots=2 blocks=4
+.func wide
+    push 1
+    push 2
+    push 3
+    add
+    add
+    ret
+.end
+.func main
+    cocreate wide
+    push nil
+    coresume
+    ret
+.end
+)", c);
+  CHECK(r.status == 70);
+  CHECK(r.error.find("stack overflow") != std::string::npos);
+}
+
+TEST_CASE("a run suspended inside a coroutine resumes there, for every budget") {
+  Ran whole = run_text(kAccumulator);
+  for (uint64_t n = 1; n <= 60; ++n) {
+    CAPTURE(n);
+    std::string out;
+    poolvm::Config c;
+    c.output = [&out](std::string_view s) { out.append(s); };
+    poolvm::Vm vm(c);
+    REQUIRE(vm.load_source(kAccumulator, "t.pasm"));
+    vm.set_step_budget(n, true);
+    RunResult r = vm.run_main();
+    // Alternate budgets on and off, so frames move between code arrays.
+    for (int i = 0; r.status == Status::Suspended; ++i) {
+      vm.set_step_budget(i % 3 == 2 ? 0 : n, true);
+      r = vm.resume();
+    }
+    CHECK(r.status == Status::Ok);
+    CHECK(out == whole.out);
+  }
+}
