@@ -116,6 +116,30 @@ template <int kMode>
 using CodeOf = std::conditional_t<(kMode == kFast || kMode == kCounted) && POOLVM_COMPUTED_GOTO, ThreadedInstr, Instr>;
 
 namespace {
+// Ends a run that stops for good (halt, or an error) from `frame`: gives
+// every frame back, innermost first, calling on_free(frame) after each (its
+// header is still readable: a release writes no block memory), and
+// when the run is inside coroutines, marks each dead and goes on with its
+// resumer's frames, up to the main run.
+template <class OnFree>
+void unwind_all(Machine& m, FrameHeader* frame, OnFree&& on_free) {
+  Pool& frame_pool = (*m.pools)[kFramePool];
+  for (;;) {
+    while (frame != nullptr) {
+      FrameHeader* up = frame->caller;
+      frame_pool.release(frame->block);
+      on_free(frame);
+      frame = up;
+    }
+    if (m.current_co == nullptr) return;
+    CoHeader* co = m.current_co;
+    co->state = kCoDead;
+    co->frame = nullptr;
+    frame = co->resumer_frame;
+    m.current_co = co->resumer_co;
+  }
+}
+
 // Steps a fused instruction stands for: the length of its declared sequence.
 constexpr uint8_t steps_of(int op) {
   if (!(kOpInfo[op].flags & kFused)) return 1;
@@ -840,22 +864,10 @@ dispatch:
   CASE(Halt) {
     if (sp[-1].tag != Tag::Int) TYPE_ERROR1("an int exit status", sp[-1]);
     halt_code = sp[-1].i;
-    for (;;) {
-      while (frame != nullptr) {
-        FrameHeader* up = frame->caller;
-        TRACE(m.trace_call(false, frame->func, steps));
-        frame_pool.release(frame->block);
-        TRACE(m.trace_pool(PoolEventKind::Free, kFramePool, frame->block, pc, frame, steps));
-        frame = up;
-      }
-      // Halted inside a coroutine: every resumer's frames go too.
-      if (m.current_co == nullptr) break;
-      CoHeader* co = m.current_co;
-      co->state = kCoDead;
-      co->frame = nullptr;
-      frame = co->resumer_frame;
-      m.current_co = co->resumer_co;
-    }
+    unwind_all(m, frame, [&]([[maybe_unused]] FrameHeader* freed) {
+      TRACE(m.trace_call(false, freed->func, steps);
+            m.trace_pool(PoolEventKind::Free, kFramePool, freed->block, pc, freed, steps));
+    });
     m.steps = steps;
     return Machine::Outcome::Halted;
   }
@@ -1363,7 +1375,6 @@ Machine::Outcome run_loop(Machine& m, FrameHeader* frame, Value* sp, uint32_t en
   if (outcome != Machine::Outcome::Failed) return outcome;
 
   const Module& module = m.module;
-  Pool& frame_pool = (*m.pools)[kFramePool];
   // The backtrace: the faulting instruction, then every caller's call site;
   // in a coroutine, then its resumer's, and so on to the main run.
   error = RuntimeError{std::move(failure.fault->kind), std::move(failure.fault->message), {}};
@@ -1380,24 +1391,12 @@ Machine::Outcome run_loop(Machine& m, FrameHeader* frame, Value* sp, uint32_t en
   }
   // Unwind: every active frame goes back to the pool, so the pools stay
   // consistent; the coroutines the error went through are dead.
-  fr = failure.frame;
-  for (;;) {
-    while (fr != nullptr) {
-      FrameHeader* up = fr->caller;
-      if (m.observer != nullptr) m.trace_call(false, fr->func, m.steps);
-      frame_pool.release(fr->block);
-      // Only the traced loop has an observer, and it runs module.code.
-      if (m.observer != nullptr)
-        m.trace_pool(PoolEventKind::Free, kFramePool, fr->block, static_cast<const Instr*>(failure.pc), fr, m.steps);
-      fr = up;
-    }
-    if (m.current_co == nullptr) break;
-    CoHeader* co = m.current_co;
-    co->state = kCoDead;
-    co->frame = nullptr;
-    fr = co->resumer_frame;
-    m.current_co = co->resumer_co;
-  }
+  unwind_all(m, failure.frame, [&](FrameHeader* freed) {
+    if (m.observer == nullptr) return;
+    m.trace_call(false, freed->func, m.steps);
+    // Only the traced loop has an observer, and it runs module.code.
+    m.trace_pool(PoolEventKind::Free, kFramePool, freed->block, static_cast<const Instr*>(failure.pc), freed, m.steps);
+  });
   return Machine::Outcome::Failed;
 }
 
