@@ -20,20 +20,20 @@ static_assert(static_cast<int>(HostValue::Type::String) == static_cast<int>(Tag:
 
 static_assert(offsetof(Value, i) == 8, "HostValue reads the payload at byte 8");
 
-Machine::Import Machine::import_slow(const HostValue& h, Value& out) const {
+Machine::Import Machine::import_slow(const HostValue& h, Value& into) const {
   Value raw = to_value(h);
   switch (raw.tag) {
     // Plain values are rebuilt from their payload, so stray bits (a C
     // host's uninitialized padding) never reach the VM.
-    case Tag::Nil: out = Value::nil(); return Import::Ok;
+    case Tag::Nil: into = Value::nil(); return Import::Ok;
     case Tag::Bool: {
       uint8_t b;
       std::memcpy(&b, reinterpret_cast<const unsigned char*>(&h) + 8, 1);
-      out = Value::boolean(b != 0);
+      into = Value::boolean(b != 0);
       return Import::Ok;
     }
-    case Tag::Int: out = Value::integer(raw.i); return Import::Ok;
-    case Tag::Float: out = Value::real(raw.f); return Import::Ok;
+    case Tag::Int: into = Value::integer(raw.i); return Import::Ok;
+    case Tag::Float: into = Value::real(raw.f); return Import::Ok;
     case Tag::Str:
     case Tag::Cons:
     case Tag::Rec:
@@ -46,7 +46,7 @@ Machine::Import Machine::import_slow(const HostValue& h, Value& out) const {
   if (raw.tag == Tag::Rec ? raw.pool < kFirstRecordPool || raw.pool >= pools->size() : raw.pool != want)
     return Import::Malformed;
   uint32_t block = raw.block;
-  out = Value::ref(raw.tag, raw.pool, block, raw.gen);
+  into = Value::ref(raw.tag, raw.pool, block, raw.gen);
   switch ((*pools)[raw.pool].check(block, raw.gen)) {
     case Pool::Check::Live: return Import::Ok;
     case Pool::Check::Stale: return Import::Stale;
@@ -75,11 +75,11 @@ std::string_view Machine::describe_refused(std::span<char> buf, const HostValue&
 }
 
 std::string Machine::text_of(const Value& v) const {
-  std::string out;
-  if (v.tag != Tag::Str || check_live(v)) return out;
+  std::string text;
+  if (v.tag != Tag::Str || check_live(v)) return text;
   StrPool s((*pools)[kStrPool]);
-  s.for_each_chunk(v.block, [&](std::string_view c) { out.append(c); });
-  return out;
+  s.for_each_chunk(v.block, [&](std::string_view c) { text.append(c); });
+  return text;
 }
 
 struct HostCallAccess {
@@ -114,18 +114,18 @@ void HostCall::fail(std::string_view message) {
   message_[n] = '\0';
 }
 
-std::optional<Fault> Machine::call_host(uint32_t index, const Value* args, Value& result) {
+std::optional<Fault> Machine::call_host(uint32_t index, const Value* arg_values, Value& result) {
   const Extern& e = module.externs[index];
   // The arguments as the host sees them: exported copies, so the operand
   // stack is never reinterpreted as another type.
   SmallBuffer<HostValue> storage(e.arity);
   HostValue* host_args = storage.data();
-  for (uint32_t i = 0; i < e.arity; ++i) new (host_args + i) HostValue(export_value(args[i]));
+  for (uint32_t i = 0; i < e.arity; ++i) new (host_args + i) HostValue(export_value(arg_values[i]));
   HostCall call = HostCallAccess::make();
   HostCallAccess::init(call, vm, std::span<const HostValue>(host_args, e.arity), e.name);
 
   Value* saved_top = stack_top;
-  stack_top = const_cast<Value*>(args) + e.arity;  // a nested run starts above this call's arguments
+  stack_top = const_cast<Value*>(arg_values) + e.arity;  // a nested run starts above this call's arguments
   // In a coroutine, the arguments are in its segment: a nested run goes on
   // the main stack, above the outermost coresume's result slot.
   if (current_co != nullptr) {

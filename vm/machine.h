@@ -140,7 +140,7 @@ struct Machine {
   std::optional<Fault> check_live(const Value& v) const;
 
   // Appends v's printed form (spec §5); a fault on a stale reference.
-  std::optional<Fault> append_printed(const Value& v, fmt::memory_buffer& out) const;
+  std::optional<Fault> append_printed(const Value& v, fmt::memory_buffer& buffer) const;
 
   // Runs function `func` with `argv` as its arguments. On success the result
   // is in `result` (or halt's code in `halt_code`). Yielded: `result` is the
@@ -184,15 +184,15 @@ struct Machine {
 
   // Calls the host function of extern `index` with `arity` values at args;
   // a fault when it failed, threw, or returned a value that is not live.
-  std::optional<Fault> call_host(uint32_t index, const Value* args, Value& result);
+  std::optional<Fault> call_host(uint32_t index, const Value* arg_values, Value& result);
 
   // The host boundary. Every value leaving the VM is exported (references
   // get this load's id); every value entering is imported: checked to be a
   // well-formed value, of this load, and live.
   enum class Import : uint8_t { Ok, Malformed, Foreign, Stale };
   HostValue export_value(const Value& v) const;
-  Import import_value(const HostValue& h, Value& out) const;
-  Import import_slow(const HostValue& h, Value& out) const;
+  Import import_value(const HostValue& h, Value& into) const;
+  Import import_slow(const HostValue& h, Value& into) const;
   // Why `h` was refused (import's verdict), written into buf, truncated to
   // fit: no allocation.
   std::string_view describe_refused(std::span<char> buf, const HostValue& h, Import why) const;
@@ -239,13 +239,13 @@ inline HostValue Machine::export_value(const Value& v) const {
 }
 
 // Ints, the common argument, inline; everything else checked out of line.
-inline Machine::Import Machine::import_value(const HostValue& h, Value& out) const {
+inline Machine::Import Machine::import_value(const HostValue& h, Value& into) const {
   Value raw = to_value(h);
   if (raw.tag == Tag::Int) {
-    out = Value::integer(raw.i);
+    into = Value::integer(raw.i);
     return Import::Ok;
   }
-  return import_slow(h, out);
+  return import_slow(h, into);
 }
 
 }  // namespace poolvm

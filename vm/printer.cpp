@@ -118,11 +118,11 @@ struct Printer {
 
 }  // namespace
 
-std::optional<Fault> Machine::append_printed(const Value& v, fmt::memory_buffer& out) const {
-  Printer p{*this, out};
-  size_t mark = out.size();
+std::optional<Fault> Machine::append_printed(const Value& v, fmt::memory_buffer& buffer) const {
+  Printer p{*this, buffer};
+  size_t mark = buffer.size();
   auto fault = p.value(v, 0);
-  if (fault) out.resize(mark);  // print nothing of a value that could not be read
+  if (fault) buffer.resize(mark);  // print nothing of a value that could not be read
   return fault;
 }
 
