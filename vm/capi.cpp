@@ -200,12 +200,16 @@ pvm_status finish_run(pvm_vm* vm, poolvm::Status st, const poolvm::HostValue& r,
 
 pvm_status pvm_call(pvm_vm* vm, int function, const pvm_value* args, size_t nargs, pvm_value* result) {
   if (vm == nullptr) return PVM_BAD_ARGUMENT;
-  if (result != nullptr) *result = pvm_nil();
+  if (result != nullptr) *result = out(poolvm::HostValue());
   if (args == nullptr && nargs != 0) return bad(vm, "pvm_call: args is NULL");
   poolvm::HostValue r;
   poolvm::Status st = with_host_args(args, nargs, [&](std::span<const poolvm::HostValue> a) {
     return vm->vm.call(function, a, r);
   });
+  if (st == poolvm::Status::Ok) [[likely]] {
+    if (result != nullptr) *result = out(r);
+    return PVM_OK;
+  }
   return finish_run(vm, st, r, result);
 }
 

@@ -32,11 +32,6 @@ namespace poolvm {
 
 namespace {
 
-struct Failure {
-  const void* pc = nullptr;  // an Instr or a ThreadedInstr
-  FrameHeader* frame = nullptr;
-  std::optional<Fault> fault;  // made only on failure: a run that succeeds builds no strings
-};
 
 std::string operand_types(const Value& a, const Value& b) {
   return fmt::format("{} and {}", tag_name(a.tag), tag_name(b.tag));
@@ -1310,7 +1305,6 @@ void Machine::thread_code() {
 #if POOLVM_COMPUTED_GOTO
   Value result;
   int64_t halt_code = 0;
-  Failure failure;
   execute_loop<kFast>(*this, nullptr, nullptr, 0, result, halt_code, failure);
   execute_loop<kCounted>(*this, nullptr, nullptr, 0, result, halt_code, failure);
 #endif
@@ -1359,11 +1353,17 @@ const void* code_address(const Machine& m, uint32_t index) {
   else return (kMode == kFast ? m.fast_code.data() : m.module.code.data()) + index;
 }
 
+Machine::Outcome fail_run(Machine& m, std::optional<RuntimeError>& error);
+
 // Runs the loop that fits the machine's settings from `entry`; a failure
-// becomes `error` with its backtrace, and its frames are unwound.
-Machine::Outcome run_loop(Machine& m, FrameHeader* frame, Value* sp, uint32_t entry, Value& result,
-                          int64_t& halt_code, std::optional<RuntimeError>& error) {
-  Failure failure;
+// becomes `error` with its backtrace, and its frames are unwound. Inline, and
+// the failure out of line: a host call passes through here once.
+[[gnu::always_inline]] inline Machine::Outcome run_loop(Machine& m, FrameHeader* frame, Value* sp, uint32_t entry,
+                                                        Value& result, int64_t& halt_code,
+                                                        std::optional<RuntimeError>& error) {
+  // The machine's, not a local: a call that succeeds then builds and
+  // destroys nothing here (the host-call path counts every instruction).
+  Failure& failure = m.failure;
   Machine::Outcome outcome;
 #ifndef POOLVM_NO_TRACING
   if (m.observer != nullptr)
@@ -1372,12 +1372,17 @@ Machine::Outcome run_loop(Machine& m, FrameHeader* frame, Value* sp, uint32_t en
 #endif
     outcome = m.max_steps != 0 ? execute_loop<kCounted>(m, frame, sp, entry, result, halt_code, failure)
                                : execute_loop<kFast>(m, frame, sp, entry, result, halt_code, failure);
-  if (outcome != Machine::Outcome::Failed) return outcome;
+  if (outcome != Machine::Outcome::Failed) [[likely]] return outcome;
+  return fail_run(m, error);
+}
 
+[[gnu::cold, gnu::noinline]] Machine::Outcome fail_run(Machine& m, std::optional<RuntimeError>& error) {
+  Failure& failure = m.failure;
   const Module& module = m.module;
   // The backtrace: the faulting instruction, then every caller's call site;
   // in a coroutine, then its resumer's, and so on to the main run.
   error = RuntimeError{std::move(failure.fault->kind), std::move(failure.fault->message), {}};
+  failure.fault.reset();
   uint32_t pc = m.code_index(failure.pc);
   FrameHeader* fr = failure.frame;
   for (CoHeader* co = m.current_co;; co = co->resumer_co) {
@@ -1402,28 +1407,52 @@ Machine::Outcome run_loop(Machine& m, FrameHeader* frame, Value* sp, uint32_t en
 
 }  // namespace
 
+namespace {
+enum class StartFailure { Overflow, Interrupted, NoFrame };
+
+// Why a run could not start, as its error: out of line, so the start of a
+// run (once per host call) carries no formatting code.
+[[gnu::cold, gnu::noinline]] Machine::Outcome refuse_start(const Machine& m, uint32_t func, StartFailure why,
+                                                          std::optional<RuntimeError>& error) {
+  const Function& f = m.module.functions[func];
+  switch (why) {
+    case StartFailure::Overflow:
+      error = RuntimeError{"stack overflow",
+                           fmt::format("stack overflow: '{}' needs more than the {} values of the operand stack left",
+                                       f.name, m.stack + m.stack_size - m.stack_top),
+                           {}};
+      break;
+    case StartFailure::Interrupted: error = RuntimeError{"interrupted", "interrupted by the host", {}}; break;
+    case StartFailure::NoFrame:
+      error = RuntimeError{"out of memory",
+                           fmt::format("out of memory: pool 'frame' is exhausted ({} blocks)",
+                                       (*m.pools)[kFramePool].capacity()),
+                           {}};
+      break;
+  }
+  error->stack.push_back({f.name, m.module.source_name, f.line});
+  return Machine::Outcome::Failed;
+}
+}  // namespace
+
 Machine::Outcome Machine::execute(uint32_t func, std::span<const Value> argv, Value& result,
                                   int64_t& halt_code, std::optional<RuntimeError>& error) {
   Pool& frame_pool = (*pools)[kFramePool];
   const Function& f = module.functions[func];
   Value* sp = stack_top;
-  auto fail_now = [&](std::string kind, std::string message) {
-    error = RuntimeError{std::move(kind), std::move(message), {}};
-    error->stack.push_back({f.name, module.source_name, f.line});
-    return Outcome::Failed;
-  };
-  if (f.max_stack > static_cast<size_t>(stack + stack_size - sp))
-    return fail_now("stack overflow", fmt::format("stack overflow: '{}' needs more than the {} values of the operand stack left", f.name, stack + stack_size - sp));
+  if (f.max_stack > static_cast<size_t>(stack + stack_size - sp)) [[unlikely]]
+    return refuse_start(*this, func, StartFailure::Overflow, error);
   // A request made while no run was in progress stops this one.
   if (interrupted->load(std::memory_order_relaxed) && interrupted->exchange(false, std::memory_order_acq_rel))
-    return fail_now("interrupted", "interrupted by the host");
+    [[unlikely]] return refuse_start(*this, func, StartFailure::Interrupted, error);
   uint32_t blk = frame_pool.alloc();
-  if (blk == Pool::kNoBlock)
-    return fail_now("out of memory", fmt::format("out of memory: pool 'frame' is exhausted ({} blocks)", frame_pool.capacity()));
+  if (blk == Pool::kNoBlock) [[unlikely]] return refuse_start(*this, func, StartFailure::NoFrame, error);
   auto* frame = reinterpret_cast<FrameHeader*>(frame_pool.block(blk));
   *frame = FrameHeader{nullptr, nullptr, sp, func, blk};
   Value* locals = frame_locals(frame);
-  for (uint32_t i = 0; i < f.num_locals; ++i) locals[i] = i < argv.size() ? argv[i] : Value::nil();
+  size_t given = std::min<size_t>(argv.size(), f.num_locals), i = 0;
+  for (; i < given; ++i) locals[i] = argv[i];
+  for (; i < f.num_locals; ++i) locals[i] = Value::nil();
 
   if (observer != nullptr) {
     trace_pool(PoolEventKind::Alloc, kFramePool, blk, nullptr, frame, steps);
@@ -1452,10 +1481,6 @@ Machine::Outcome Machine::resume(const Value& sent, Value& result, int64_t& halt
     if (fr->caller != nullptr) fr->return_pc = address_of(*this, code_index(fr->return_pc));
   });
   return run_loop(*this, p.frame, sp, p.pc, result, halt_code, error);
-}
-
-Value* Machine::stack_limit() const {
-  return current_co != nullptr ? co_stack(current_co) + slots[kCoPool] : stack + stack_size;
 }
 
 std::optional<Fault> Machine::free_coroutine(uint32_t block) {

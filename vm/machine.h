@@ -79,6 +79,14 @@ struct Fault {
   std::string message;
 };
 
+// Where and why a run's loop failed; the fault is made only on failure,
+// so a run that succeeds builds no strings.
+struct Failure {
+  const void* pc = nullptr;  // an Instr or a ThreadedInstr
+  FrameHeader* frame = nullptr;
+  std::optional<Fault> fault;
+};
+
 struct Machine {
   Module module;
   std::vector<Instr> fast_code;  // module.code with superinstructions (vm/specialize.h)
@@ -166,6 +174,7 @@ struct Machine {
     uint64_t steps = 0;          // the run's step count so far
   } paused;
   CoHeader* current_co = nullptr;  // the running coroutine, null in the main run
+  Failure failure;  // the last failing loop's, until run_loop turns it into a RuntimeError
   // Where the running coroutine's (or the main) operand stack ends.
   Value* stack_limit() const;
   // pool_free of a coroutine: its frames, then its block; a fault when it is running or normal.
@@ -231,6 +240,10 @@ struct HostValueAccess {
 // The raw bits of a HostValue, without any check.
 inline Value to_value(const HostValue& h) { return HostValueAccess::get(h); }
 inline HostValue to_host(const Value& v) { return HostValueAccess::make(v); }
+
+inline Value* Machine::stack_limit() const {
+  return current_co != nullptr ? co_stack(current_co) + slots[kCoPool] : stack + stack_size;
+}
 
 inline HostValue Machine::export_value(const Value& v) const {
   HostValue h = to_host(v);

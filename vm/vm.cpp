@@ -114,12 +114,19 @@ struct Vm::Impl {
   // resolves externs, materializes constants.
   bool install(Module module);
   Machine::Outcome execute(uint32_t func, std::span<const Value> args, Value& result, int64_t& halt_code);
+  Machine::Outcome execute_nested(uint32_t func, std::span<const Value> args, Value& result, int64_t& halt_code);
   RunResult run(uint32_t func, std::span<const Value> args);
   std::optional<RuntimeError> last_run_error;
   RunResult resume(const HostValue& sent);
   // Traces a pause, records a failure's message, delivers the output: every
-  // run and resume ends here.
-  Machine::Outcome settle(Machine::Outcome outcome);
+  // run and resume ends here. Inline for the common end of a host call: it
+  // returned and printed nothing.
+  Machine::Outcome settle(Machine::Outcome outcome) {
+    if ((outcome == Machine::Outcome::Returned || outcome == Machine::Outcome::Halted) && output.buffer().size() == 0)
+      return outcome;
+    return settle_slow(outcome);
+  }
+  Machine::Outcome settle_slow(Machine::Outcome outcome);
   RunResult to_result(Machine::Outcome outcome, const Value& result, int64_t halt_code);
   void trace_pause(PauseEvent::Kind kind);
 
@@ -161,7 +168,19 @@ struct Vm::Impl {
     r.error = RuntimeError{"bad argument", std::string(message), {}};
     return r;
   }
-  Status prepare_call(int function, std::span<const HostValue> args, Value* values);
+  // Checks a call's handle, arity and arguments and imports the arguments
+  // into `values` (room for args.size()). Inline: a host calls per tick.
+  Status prepare_call(int function, std::span<const HostValue> args, Value* values) {
+    if (machine && function >= 0 && static_cast<size_t>(function) < machine->module.functions.size() &&
+        machine->module.functions[function].arity == args.size()) [[likely]] {
+      size_t i = 0;
+      while (i < args.size() && machine->import_value(args[i], values[i]) == Machine::Import::Ok) ++i;
+      if (i == args.size()) [[likely]] return Status::Ok;
+    }
+    return refuse_call(function, args);
+  }
+  // Says why prepare_call refused, as BadArgument: out of line, off the call path.
+  [[gnu::cold, gnu::noinline]] Status refuse_call(int function, std::span<const HostValue> args);
   RunResult call(int function, std::span<const HostValue> args);
   Status call(int function, std::span<const HostValue> args, HostValue& result);
 };
@@ -291,10 +310,33 @@ bool Vm::Impl::install(Module module) {
   return true;
 }
 
-// The one way a run starts. A nested run (from a host function) keeps its
-// own count and budget, and cannot pause: below it is a host function's C++
-// frame. `result` is the function's or the yield's value.
-Machine::Outcome Vm::Impl::execute(uint32_t func, std::span<const Value> args, Value& result, int64_t& halt_code) {
+// The one way a run starts. `result` is the function's or the yield's value.
+// The outermost run starts from an idle machine (no run in progress, none
+// paused: steps 0, not pausable, no coroutine running), so it saves nothing
+// and leaves the machine idle again unless it paused.
+inline Machine::Outcome Vm::Impl::execute(uint32_t func, std::span<const Value> args, Value& result, int64_t& halt_code) {
+  if (runs_in_progress != 0) return execute_nested(func, args, result, halt_code);
+  Machine& m = *machine;
+  m.steps = 0;
+  m.max_steps = max_steps;
+  m.can_pause = true;
+  m.suspend = suspend;
+  runs_in_progress = 1;
+  result = Value::nil();
+  Machine::Outcome outcome = m.execute(func, args, result, halt_code, last_run_error);
+  runs_in_progress = 0;
+  m.steps = 0;
+  m.suspend = false;
+  m.can_pause = false;
+  // A run suspended inside a coroutine continues in it.
+  if (outcome != Machine::Outcome::Suspended) m.current_co = nullptr;
+  return settle(outcome);
+}
+
+// A run nested in a host function keeps its own count and budget, and
+// cannot pause: below it is a host function's C++ frame.
+Machine::Outcome Vm::Impl::execute_nested(uint32_t func, std::span<const Value> args, Value& result,
+                                          int64_t& halt_code) {
   Machine& m = *machine;
   uint64_t saved_steps = m.steps;
   bool saved_suspend = m.suspend, saved_can_pause = m.can_pause;
@@ -303,8 +345,8 @@ Machine::Outcome Vm::Impl::execute(uint32_t func, std::span<const Value> args, V
   m.current_co = nullptr;
   m.steps = 0;
   m.max_steps = max_steps;
-  m.can_pause = runs_in_progress == 0;
-  m.suspend = suspend && m.can_pause;
+  m.can_pause = false;
+  m.suspend = false;
   ++runs_in_progress;
   result = Value::nil();
   Machine::Outcome outcome = m.execute(func, args, result, halt_code, last_run_error);
@@ -312,12 +354,11 @@ Machine::Outcome Vm::Impl::execute(uint32_t func, std::span<const Value> args, V
   m.steps = saved_steps;
   m.suspend = saved_suspend;
   m.can_pause = saved_can_pause;
-  // A run suspended inside a coroutine continues in it.
-  if (outcome != Machine::Outcome::Suspended) m.current_co = saved_co;
+  m.current_co = saved_co;
   return settle(outcome);
 }
 
-Machine::Outcome Vm::Impl::settle(Machine::Outcome outcome) {
+Machine::Outcome Vm::Impl::settle_slow(Machine::Outcome outcome) {
   if (outcome == Machine::Outcome::Yielded) trace_pause(PauseEvent::Kind::Yield);
   if (outcome == Machine::Outcome::Suspended) trace_pause(PauseEvent::Kind::Suspend);
   if (outcome == Machine::Outcome::Failed) fail(Status::RuntimeError, "{}", last_run_error->message);
@@ -412,9 +453,7 @@ RunResult Vm::run_main(const std::vector<std::string>& args) {
   return d.run(static_cast<uint32_t>(d.machine->module.main), {});
 }
 
-// Checks a call's handle, arity and arguments and imports the arguments
-// into `values` (room for args.size()); BadArgument with the reason.
-Status Vm::Impl::prepare_call(int function, std::span<const HostValue> args, Value* values) {
+Status Vm::Impl::refuse_call(int function, std::span<const HostValue> args) {
   if (!machine) return no_program();
   if (function < 0 || static_cast<size_t>(function) >= machine->module.functions.size())
     return fail(Status::BadArgument, "bad function handle {}", function);
@@ -423,14 +462,16 @@ Status Vm::Impl::prepare_call(int function, std::span<const HostValue> args, Val
     return fail(Status::BadArgument, "'{}' takes {} argument{}, given {}", fn.name, fn.arity, fn.arity == 1 ? "" : "s",
                 args.size());
   for (size_t i = 0; i < args.size(); ++i) {
-    Machine::Import verdict = machine->import_value(args[i], values[i]);
+    Value v;
+    Machine::Import verdict = machine->import_value(args[i], v);
     if (verdict != Machine::Import::Ok) {
       char why[200];
       return fail(Status::BadArgument, "argument {} of '{}': {}", i + 1, fn.name,
                   machine->describe_refused(why, args[i], verdict));
     }
   }
-  return Status::Ok;
+  // Unreachable while prepare_call and this agree; never an Ok without the arguments imported.
+  return fail(Status::BadArgument, "the call to '{}' was refused", fn.name);
 }
 
 // Runs fn(values) with room for the imported arguments: on the C++ stack
@@ -448,7 +489,7 @@ RunResult Vm::Impl::call(int function, std::span<const HostValue> args) {
   });
 }
 
-Status Vm::Impl::call(int function, std::span<const HostValue> args, HostValue& result) {
+inline Status Vm::Impl::call(int function, std::span<const HostValue> args, HostValue& result) {
   return with_imported(args, [&](Value* values) {
     if (Status s = prepare_call(function, args, values); s != Status::Ok) return s;
     if (machine->paused.active) return fail(Status::BadArgument, "a run is paused: resume it or reset the VM first");
