@@ -2,7 +2,8 @@
 # tests/programs/check_cli.sh POOLVM SOURCE_DIR
 # The command line's loose ends (spec §8): --max-steps takes N >= 1 and
 # refuses anything else with 64; an unknown command is named; verifier errors
-# quote the line with a caret under the instruction, like assembly errors.
+# quote the line with a caret under the instruction, like assembly errors;
+# an output file that cannot be written exits 73 whichever it is.
 set -u
 poolvm=$1 src=$2
 tmp=$(mktemp -d); trap 'rm -rf "$tmp"' EXIT
@@ -40,6 +41,15 @@ check "a verifier error has a column, the line and a caret" "diff -u $tmp/want $
 # A .pbc has no text to quote: line only, as before.
 "$poolvm" asm "$tmp/v.pasm" -o "$tmp/v.pbc" 2>/dev/null
 check "asm refuses what does not verify" "[[ ! -e $tmp/v.pbc ]]"
+
+# Every output file that cannot be written is one status, 73, named in the message.
+nowhere=$tmp/no-such-dir/out
+for args in "asm $hello -o $nowhere" "run --trace-out $nowhere $hello" "run --trace-json $nowhere $hello"; do
+  "$poolvm" $args >"$tmp/out" 2>"$tmp/err"; rc=$?
+  check "'$args' exits 73 (got $rc)" "[[ $rc == 73 ]]"
+  check "'$args' names the file" "grep -q \"cannot write '$nowhere'\" $tmp/err"
+  check "'$args' runs nothing" "[[ ! -s $tmp/out ]]"
+done
 
 [[ $fail == 0 ]] && echo "cli ok"
 exit $fail

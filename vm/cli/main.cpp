@@ -250,7 +250,7 @@ int main(int argc, char** argv) {
       trace_file.reset(std::fopen(trace_out.c_str(), "w"));
       if (!trace_file) {
         fmt::print(stderr, "poolvm: cannot write '{}': {}\n", trace_out, std::strerror(errno));
-        return poolvm::kExitUsage;
+        return poolvm::kExitCantCreate;
       }
       trace_options.out = trace_file.get();
     }
@@ -258,7 +258,7 @@ int main(int argc, char** argv) {
       json_file.reset(std::fopen(trace_json.c_str(), "w"));
       if (!json_file) {
         fmt::print(stderr, "poolvm: cannot write '{}': {}\n", trace_json, std::strerror(errno));
-        return poolvm::kExitUsage;
+        return poolvm::kExitCantCreate;
       }
       trace_options.json = json_file.get();
     }
