@@ -6,7 +6,7 @@
 namespace poolvm {
 
 namespace {
-// Function index and source line of the instruction at pc in `frame`.
+// Source line of the instruction at pc (0 when there is none: a run's first frame).
 uint32_t line_of(const Module& m, const Instr* pc) {
   return pc == nullptr ? 0 : m.line_at(static_cast<uint32_t>(pc - m.code.data()));
 }
