@@ -268,7 +268,9 @@ bool Vm::Impl::install(Module module) {
     if (!host.empty()) {
       // The host's buffer holds the operand stack first, then the pools.
       size_t pools_need = PoolSet::bytes_needed(module.pools);
-      if (pools_need == SIZE_MAX) throw PoolSetError("the pools are too large to reserve");
+      if (pools_need == SIZE_MAX)
+        return d.fail_load(file, fmt::format("the pools are too large to reserve (more than {} bytes)", kMaxReservation),
+                           true);
       size_t need = stack_bytes(m->stack_size) + pools_need + 128;
       if (host.size() < need)
         return d.fail_load(file, fmt::format("host memory too small: {} bytes needed, {} given", need, host.size()), true);
@@ -283,7 +285,7 @@ bool Vm::Impl::install(Module module) {
       m->owned_stack = std::make_unique_for_overwrite<Value[]>(m->stack_size);
       m->stack = m->owned_stack.get();
     }
-  } catch (const PoolSetError& e) {
+  } catch (const PoolSetError& e) {  // PoolSet's constructor: the memory could not be had
     return d.fail_load(file, e.what(), true);
   }
   for (const Extern& e : module.externs) m->host_functions.push_back(&d.host_functions.find(e.name)->second.second);
