@@ -149,6 +149,7 @@ void unwind_all(Machine& m, FrameHeader* frame, OnFree&& on_free) {
 // through every instruction of it unless the run stops for good (an error).
 // `rest` is how many steps remain from an instruction to its run's end; a
 // run longer than a uint16_t is cut in two.
+#if POOLVM_COMPUTED_GOTO  // the switch loop counts every dispatch
 struct Runs {
   std::vector<uint8_t> leader;
   std::vector<uint16_t> rest;
@@ -176,6 +177,7 @@ Runs straight_line_runs(const Module& module) {
   }
   return r;
 }
+#endif
 }  // namespace
 
 // With frame == nullptr, only fills m.threaded (the handler addresses are
@@ -191,12 +193,6 @@ static Machine::Outcome execute_loop(Machine& m, FrameHeader* frame, Value* sp, 
       POOLVM_OPCODES(POOLVM_X)
 #undef POOLVM_X
   };
-  // Where a run's first instruction enters: charges the run, then runs the handler.
-  [[maybe_unused]] static void* const kCharges[] = {
-#define POOLVM_X(name, ...) &&charge_##name,
-      POOLVM_OPCODES(POOLVM_X)
-#undef POOLVM_X
-  };
   if constexpr (std::is_same_v<CodeOf<kMode>, ThreadedInstr>) {
     if (frame == nullptr) {
       const size_t n = m.fast_code.size();
@@ -207,6 +203,14 @@ static Machine::Outcome execute_loop(Machine& m, FrameHeader* frame, Value* sp, 
           m.threaded[i] = ThreadedInstr{kLabels[op], m.fast_code[i].a, m.fast_code[i].op, 0, 1};
         }
       } else {
+        // Where a run's first instruction enters: charges the run, then runs
+        // the handler. Only here, so the plain loop takes no label's address
+        // more than before.
+        static void* const kCharges[] = {
+#define POOLVM_X(name, ...) &&charge_##name,
+            POOLVM_OPCODES(POOLVM_X)
+#undef POOLVM_X
+        };
         const Runs runs = straight_line_runs(m.module);
         m.threaded_counted.resize(n);
         m.threaded_exact.resize(n);
@@ -329,7 +333,7 @@ static Machine::Outcome execute_loop(Machine& m, FrameHeader* frame, Value* sp, 
 // has no room for all of it, the run is stepped exactly. A superinstruction
 // falls back to op_X; dispatch enters at entry_X.
 #define CASE(name)                                                     \
-  charge_##name:                                                       \
+  charge_##name: __attribute__((unused));                              \
   if constexpr (kRuns) {                                               \
     if (pc->rest > step_cap - steps) [[unlikely]] goto to_exact;       \
     steps += pc->rest;                                                 \
