@@ -112,8 +112,8 @@ enum Mode { kFast, kCounted, kTraced };
 
 // With computed goto the plain loop runs direct-threaded code: each
 // instruction holds its handler's address. So does the counting loop, over
-// the fused code too, so that a step budget costs (almost) nothing: each
-// instruction carries how many steps it stands for.
+// the fused code too, so that a step budget costs (almost) nothing: the
+// first instruction of each straight-line run carries the run's steps.
 template <int kMode>
 using CodeOf = std::conditional_t<(kMode == kFast || kMode == kCounted) && POOLVM_COMPUTED_GOTO, ThreadedInstr, Instr>;
 
@@ -335,8 +335,11 @@ static Machine::Outcome execute_loop(Machine& m, FrameHeader* frame, Value* sp, 
 #define CASE(name)                                                     \
   charge_##name: __attribute__((unused));                              \
   if constexpr (kRuns) {                                               \
-    if (pc->rest > step_cap - steps) [[unlikely]] goto to_exact;       \
     steps += pc->rest;                                                 \
+    if (steps > step_cap) [[unlikely]] {                               \
+      steps -= pc->rest;                                               \
+      goto to_exact;                                                   \
+    }                                                                  \
   }                                                                    \
   op_##name: __attribute__((unused));                                  \
   entry_##name:

@@ -373,8 +373,8 @@ top:
 }
 
 TEST_CASE("a budget ends at the same instruction on the fused code as on the original") {
-  // The counting loop runs superinstructions weighted by the steps they
-  // stand for; a traced run (any observer) runs the original instructions.
+  // The counting loop runs superinstructions and charges whole straight-line
+  // runs; a traced run (any observer) runs the original instructions.
   static poolvm::Observer ignore_all;
   std::string fib = read_file(std::string(POOLVM_SOURCE_DIR) + "/programs/fib.pasm");
   for (const std::string& text : {std::string(kSmall), fib}) {
