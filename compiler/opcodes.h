@@ -16,7 +16,10 @@
 //   superinstruction: the VM writes it over the first instruction of a hot
 //   sequence after verification, in its own copy of the code, and leaves the
 //   rest of the sequence in place, so jumps into the middle still work and
-//   nothing is renumbered; never valid in a module).
+//   nothing is renumbered; never valid in a module), kLeaves (control
+//   leaves the straight line of code for another place and comes back after
+//   it: a call, a resume, a yield; the step-counting loop charges steps per
+//   straight-line run and ends a run there, like at a branch).
 //   {sequence}: kFused rows only, the instructions the superinstruction
 //   stands for. vm/specialize.cpp matches these, longest first; the handler
 //   in vm/interpreter.cpp advances by their count. Its mnemonic, operand and
@@ -48,7 +51,7 @@ enum class OperandKind : uint8_t {
 };
 
 inline constexpr int kVar = -1;
-inline constexpr uint8_t kNoFlags = 0, kBranch = 1, kEnd = 2, kInternal = 4, kFused = 8;
+inline constexpr uint8_t kNoFlags = 0, kBranch = 1, kEnd = 2, kInternal = 4, kFused = 8, kLeaves = 16;
 
 #define POOLVM_OPCODES(X)                                                                                \
   X(Push, 0, "push", Const, 0, 1, kNoFlags, "push a literal: int, float, string, true, false, nil")      \
@@ -85,8 +88,8 @@ inline constexpr uint8_t kNoFlags = 0, kBranch = 1, kEnd = 2, kInternal = 4, kFu
   X(Jmp, 31, "jmp", Label, 0, 0, kBranch | kEnd, "jump to a label")                                      \
   X(Jz, 32, "jz", Label, 1, 0, kBranch, "pop; jump when false, nil or 0")                                \
   X(Jnz, 33, "jnz", Label, 1, 0, kBranch, "pop; jump when true")                                         \
-  X(Call, 34, "call", Func, kVar, kVar, kNoFlags, "call a function with its arity's arguments; takes a frame block") \
-  X(CallExtern, 35, "call", Extern, kVar, kVar, kInternal, "call a host function (.extern)")             \
+  X(Call, 34, "call", Func, kVar, kVar, kLeaves, "call a function with its arity's arguments; takes a frame block") \
+  X(CallExtern, 35, "call", Extern, kVar, kVar, kInternal | kLeaves, "call a host function (.extern)")             \
   X(TailCall, 36, "tailcall", Func, kVar, kVar, kEnd, "call in place of this function, reusing its frame") \
   X(TailCallExtern, 37, "tailcall", Extern, kVar, kVar, kEnd | kInternal, "call a host function and return its result") \
   X(Ret, 38, "ret", None, 1, 0, kEnd, "return the only value on the operand stack")                      \
@@ -183,9 +186,9 @@ inline constexpr uint8_t kNoFlags = 0, kBranch = 1, kEnd = 2, kInternal = 4, kFu
   X(LoadLoadEqJnz, 127, "load", Local, 0, 1, kInternal | kFused, "", {Load, Load, Eq, Jnz})              \
   X(LoadLoadNeJnz, 128, "load", Local, 0, 1, kInternal | kFused, "", {Load, Load, Ne, Jnz})                \
   /* Pausing (spec §11), appended after the superinstructions: numbers are pinned. */          \
-  X(Yield, 129, "yield", None, 1, 1, kNoFlags, "( v -- sent ) pause: v goes to the resumer (the host, in the main run)") \
+  X(Yield, 129, "yield", None, 1, 1, kLeaves, "( v -- sent ) pause: v goes to the resumer (the host, in the main run)") \
   X(CoCreate, 130, "cocreate", Func, kVar, 1, kNoFlags, "( a1 .. an -- co ) a coroutine that will call F; a block of 'co'; nil when exhausted") \
-  X(CoResume, 131, "coresume", None, 2, 1, kNoFlags, "( co v -- r ) run co until it yields r or returns r; v is what its yield gets") \
+  X(CoResume, 131, "coresume", None, 2, 1, kLeaves, "( co v -- r ) run co until it yields r or returns r; v is what its yield gets") \
   X(CoStatus, 132, "costatus", None, 1, 1, kNoFlags, "( co -- n ) 0 suspended, 1 running, 2 normal, 3 dead")
 
 enum class Op : uint8_t {
@@ -269,9 +272,9 @@ consteval bool sequences_are_well_formed() {
     if (row.mnemonic != first.mnemonic || row.operand != first.operand || row.pops != first.pops ||
         row.pushes != first.pushes)
       return false;
-    // A branch may only end a sequence: no jump leaves from its middle.
+    // A branch, a call or a yield may only end a sequence: control never leaves from its middle.
     for (int k = 0; k + 1 < s.length; ++k)
-      if (kOpInfo[static_cast<uint8_t>(s.ops[k])].flags & (kBranch | kEnd)) return false;
+      if (kOpInfo[static_cast<uint8_t>(s.ops[k])].flags & (kBranch | kEnd | kLeaves)) return false;
     // Each sequence once: a second row could never be chosen.
     for (int j = 0; j < i; ++j) {
       const OpSequence& t = detail::kSequences[j];

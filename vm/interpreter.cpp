@@ -6,8 +6,10 @@
 // instantiated three times — plain, step-counting, and traced (counting plus
 // observer hooks) — so neither --max-steps nor --trace costs anything, not even
 // a branch per instruction, when it is off; with computed goto the counting
-// loop runs the fused, threaded code too, each instruction weighted by the
-// steps it stands for, so a budget costs an add and a compare per dispatch.
+// loop runs the fused, threaded code too and charges steps per straight-line
+// run (basic block), at the run's first instruction, so a budget costs an add
+// and a compare per run, not per dispatch; the run a budget ends in is
+// stepped exactly, one instruction at a time (see exact_step).
 // The plain loop runs the fused code of vm/specialize.cpp, direct-threaded
 // (each instruction holds its handler's address); docs/performance.md
 // measures each of these choices.
@@ -105,8 +107,8 @@ enum Mode { kFast, kCounted, kTraced };
 
 // With computed goto the plain loop runs direct-threaded code: each
 // instruction holds its handler's address. So does the counting loop, over
-// the fused code too, so that a step budget costs (almost) nothing: each
-// instruction carries how many steps it stands for.
+// the fused code too, so that a step budget costs (almost) nothing: the
+// first instruction of each straight-line run carries the run's steps.
 template <int kMode>
 using CodeOf = std::conditional_t<(kMode == kFast || kMode == kCounted) && POOLVM_COMPUTED_GOTO, ThreadedInstr, Instr>;
 
@@ -135,23 +137,42 @@ void unwind_all(Machine& m, FrameHeader* frame, OnFree&& on_free) {
   }
 }
 
-// Steps a fused instruction stands for: the length of its declared sequence.
-constexpr uint8_t steps_of(int op) {
-  if (!(kOpInfo[op].flags & kFused)) return 1;
-  return static_cast<uint8_t>(fused_length(static_cast<Op>(op)));
+// The straight-line runs of the module's code, for the counting loop: a run
+// begins at a function's start, at a jump target and after any instruction
+// that transfers control (a branch, a path's end, a call, a resume, a yield),
+// so control enters a run only at its first instruction and, once in, goes
+// through every instruction of it unless the run stops for good (an error).
+// `rest` is how many steps remain from an instruction to its run's end; a
+// run longer than a uint16_t is cut in two.
+#if POOLVM_COMPUTED_GOTO  // the switch loop counts every dispatch
+struct Runs {
+  std::vector<uint8_t> leader;
+  std::vector<uint16_t> rest;
+};
+Runs straight_line_runs(const Module& module) {
+  const size_t n = module.code.size();
+  Runs r{std::vector<uint8_t>(n, 0), std::vector<uint16_t>(n, 1)};
+  auto transfers = [&](size_t i) {
+    return (op_info(module.code[i].op).flags & (kBranch | kEnd | kLeaves)) != 0;
+  };
+  for (const Function& f : module.functions)
+    if (f.start < n) r.leader[f.start] = 1;
+  for (size_t i = 0; i < n; ++i) {
+    const Instr& in = module.code[i];
+    if ((op_info(in.op).flags & kBranch) && static_cast<size_t>(in.a) < n) r.leader[static_cast<size_t>(in.a)] = 1;
+    if (transfers(i) && i + 1 < n) r.leader[i + 1] = 1;
+  }
+  for (size_t i = n; i-- > 0;) {
+    if (i + 1 == n || r.leader[i + 1] || transfers(i)) continue;  // rest stays 1
+    if (r.rest[i + 1] == UINT16_MAX) {
+      r.leader[i + 1] = 1;
+      continue;
+    }
+    r.rest[i] = static_cast<uint16_t>(r.rest[i + 1] + 1);
+  }
+  return r;
 }
-// The plain instruction a fused one starts with: what runs alone when the
-// budget has no room for the whole sequence.
-constexpr int plain_of(int op) {
-  if (!(kOpInfo[op].flags & kFused)) return op;
-  return static_cast<int>(fused_sequence(static_cast<Op>(op)).ops[0]);
-}
-constexpr bool fused_starts_plain() {
-  for (int op = 0; op < kNumOps; ++op)
-    if ((kOpInfo[op].flags & kFused) && (plain_of(op) == op || steps_of(op) < 2)) return false;
-  return true;
-}
-static_assert(fused_starts_plain(), "every fused row names a sequence that starts with a plain instruction");
+#endif
 }  // namespace
 
 // With frame == nullptr, only fills m.threaded (the handler addresses are
@@ -167,20 +188,40 @@ static Machine::Outcome execute_loop(Machine& m, FrameHeader* frame, Value* sp, 
       POOLVM_OPCODES(POOLVM_X)
 #undef POOLVM_X
   };
-  // Where a superinstruction falls back to its first instruction's handler
-  // (in the counting loop, this entry gives back the steps of the rest).
-  [[maybe_unused]] static void* const kFallbacks[] = {
-#define POOLVM_X(name, ...) &&op_##name,
-      POOLVM_OPCODES(POOLVM_X)
-#undef POOLVM_X
-  };
   if constexpr (std::is_same_v<CodeOf<kMode>, ThreadedInstr>) {
     if (frame == nullptr) {
-      auto& out = kMode == kFast ? m.threaded : m.threaded_counted;
-      out.resize(m.fast_code.size());
-      for (size_t i = 0; i < m.fast_code.size(); ++i) {
-        int op = static_cast<uint8_t>(m.fast_code[i].op);
-        out[i] = ThreadedInstr{kLabels[op], m.fast_code[i].a, m.fast_code[i].op, steps_of(op), {}};
+      const size_t n = m.fast_code.size();
+      if constexpr (kMode == kFast) {
+        m.threaded.resize(n);
+        for (size_t i = 0; i < n; ++i) {
+          int op = static_cast<uint8_t>(m.fast_code[i].op);
+          m.threaded[i] = ThreadedInstr{kLabels[op], m.fast_code[i].a, m.fast_code[i].op, 0, 1};
+        }
+      } else {
+        // Where a run's first instruction enters: charges the run, then runs
+        // the handler. Only here, so the plain loop takes no label's address
+        // more than before.
+        static void* const kCharges[] = {
+#define POOLVM_X(name, ...) &&charge_##name,
+            POOLVM_OPCODES(POOLVM_X)
+#undef POOLVM_X
+        };
+        const Runs runs = straight_line_runs(m.module);
+        m.threaded_counted.resize(n);
+        m.threaded_exact.resize(n);
+        for (size_t i = 0; i < n; ++i) {
+          Op op = m.fast_code[i].op;
+          // A superinstruction reaching into the next run would skip that
+          // run's charge: it runs as its plain first instruction instead.
+          for (int k = 1; k < fused_length(op); ++k)
+            if (i + k >= n || runs.leader[i + k]) op = m.module.code[i].op;
+          const int o = static_cast<uint8_t>(op);
+          m.threaded_counted[i] = ThreadedInstr{runs.leader[i] ? kCharges[o] : kLabels[o], m.fast_code[i].a, op,
+                                                runs.leader[i], runs.rest[i]};
+          // fast_code's operands: its branches are relative, as the handlers expect.
+          m.threaded_exact[i] = ThreadedInstr{&&exact_step, m.fast_code[i].a, m.module.code[i].op, runs.leader[i],
+                                              runs.rest[i]};
+        }
       }
       return Machine::Outcome::Returned;
     }
@@ -192,6 +233,9 @@ static Machine::Outcome execute_loop(Machine& m, FrameHeader* frame, Value* sp, 
   const Code* code;
   if constexpr (std::is_same_v<Code, ThreadedInstr>) code = kMode == kFast ? m.threaded.data() : m.threaded_counted.data();
   else code = kMode == kFast ? m.fast_code.data() : m.module.code.data();
+  // Budgeted runs charge steps per straight-line run (see straight_line_runs).
+  constexpr bool kRuns = kMode == kCounted && std::is_same_v<Code, ThreadedInstr>;
+  [[maybe_unused]] const Code* const exact = kRuns ? reinterpret_cast<const Code*>(m.threaded_exact.data()) : nullptr;
   const Function* const funcs = m.module.functions.data();
   const Value* const constants = m.constants.data();
   const ConstDivisor* const divisors = m.divisors.data();
@@ -258,6 +302,11 @@ static Machine::Outcome execute_loop(Machine& m, FrameHeader* frame, Value* sp, 
         FAIL("interrupted", "interrupted by the host");                            \
     }                                                                              \
   } while (0)
+// Inside a coroutine the stack that overflows is its segment in the co pool.
+#define CO_STACK_OVERFLOW(f)                                                                            \
+  FAIL("stack overflow",                                                                               \
+       "stack overflow: calling '{}' needs more than the {} values of a coroutine's stack (.pool co slots=)", \
+       (f).name, m.slots[kCoPool])
 #define SLOT_PTR(v) (reinterpret_cast<Value*>(pools[(v).pool].block((v).block)))
 #define TRACE(...)                       \
   do {                                   \
@@ -274,18 +323,24 @@ static Machine::Outcome execute_loop(Machine& m, FrameHeader* frame, Value* sp, 
          pools[kStrPool].capacity(), strings.bytes_per_block());
 
 #if POOLVM_COMPUTED_GOTO
-// A superinstruction that falls back to op_X ran one step of its sequence,
-// not all it was counted for at dispatch; dispatch itself enters at entry_X.
+// charge_X is where the first instruction of a straight-line run enters in
+// the counting loop: the whole run is charged at once, or, when the budget
+// has no room for all of it, the run is stepped exactly. A superinstruction
+// falls back to op_X; dispatch enters at entry_X.
 #define CASE(name)                                                     \
-  op_##name:                                                           \
-  if constexpr (kMode == kCounted) steps -= pc->steps - 1u;            \
+  charge_##name: __attribute__((unused));                              \
+  if constexpr (kRuns) {                                               \
+    steps += pc->rest;                                                 \
+    if (steps > step_cap) [[unlikely]] {                               \
+      steps -= pc->rest;                                               \
+      goto to_exact;                                                   \
+    }                                                                  \
+  }                                                                    \
+  op_##name: __attribute__((unused));                                  \
   entry_##name:
 #define DISPATCH()                                                     \
   do {                                                                 \
-    if constexpr (kMode == kCounted) {                                 \
-      steps += pc->steps;                                              \
-      if (steps > step_cap) [[unlikely]] goto step_over;               \
-    } else if constexpr (kMode != kFast) {                             \
+    if constexpr (kMode != kFast && !kRuns) {                          \
       if (++steps > step_cap) [[unlikely]] goto step_limit;            \
     }                                                                  \
     if constexpr (kMode == kTraced) {                                  \
@@ -314,6 +369,16 @@ static Machine::Outcome execute_loop(Machine& m, FrameHeader* frame, Value* sp, 
   } while (0)
 
 #if POOLVM_COMPUTED_GOTO
+  if constexpr (kRuns) {
+    // Entering mid-run (a suspended run resumes where it stopped): charge
+    // what is left of the run, then run the instruction without charging again.
+    if (pc->rest > step_cap - steps) {
+      pc = exact + entry;
+      goto exact_step;
+    }
+    steps += pc->rest;
+    goto* kLabels[static_cast<uint8_t>(pc->op)];
+  }
   DISPATCH();
 #else
 dispatch:
@@ -770,9 +835,11 @@ dispatch:
     CHECK_INTERRUPT();
     const Function& f = funcs[pc->a];
     Value* args = sp - f.arity;
-    if (args + f.max_stack > stack_end) [[unlikely]]
+    if (args + f.max_stack > stack_end) [[unlikely]] {
+      if (m.current_co != nullptr) CO_STACK_OVERFLOW(f);
       FAIL("stack overflow", "stack overflow: calling '{}' needs more than the {} values of the operand stack",
            f.name, m.stack_size);
+    }
     uint32_t blk = frame_pool.alloc();
     if (blk == Pool::kNoBlock) [[unlikely]] {
       TRACE(m.trace_pool(PoolEventKind::AllocFailed, kFramePool, blk, pc, frame, steps));
@@ -800,9 +867,11 @@ dispatch:
     CHECK_INTERRUPT();
     const Function& f = funcs[pc->a];
     Value* args = sp - f.arity;
-    if (frame->base + f.max_stack > stack_end) [[unlikely]]
+    if (frame->base + f.max_stack > stack_end) [[unlikely]] {
+      if (m.current_co != nullptr) CO_STACK_OVERFLOW(f);
       FAIL("stack overflow", "stack overflow: calling '{}' needs more than the {} values of the operand stack",
            f.name, m.stack_size);
+    }
     for (uint32_t i = 0; i < f.arity; ++i) copy_value(locals[i], args[i]);
     for (uint32_t i = f.arity; i < f.num_locals; ++i) locals[i] = Value::nil();
     sp = frame->base;
@@ -845,6 +914,7 @@ dispatch:
         leaving->state = kCoDead;
         leaving->frame = nullptr;
         copy_value(co_value, v);
+        TRACE(m.trace_co(CoroutineEvent::Kind::Return, leaving->block, pc, done, steps));
         goto co_leave;
       }
       result = v;
@@ -1148,6 +1218,7 @@ dispatch:
       leaving->sp = sp;
       leaving->pc = static_cast<uint32_t>(pc + 1 - code);
       leaving->state = kCoSuspended;
+      TRACE(m.trace_co(CoroutineEvent::Kind::Yield, leaving->block, pc, frame, steps));
       goto co_leave;
     }
     // A host function's C++ frame is below a nested run: it cannot wait.
@@ -1225,6 +1296,7 @@ dispatch:
     co->resumer_co = m.current_co;
     if (m.current_co != nullptr) m.current_co->state = kCoNormal;
     co->state = kCoRunning;
+    TRACE(m.trace_co(CoroutineEvent::Kind::Resume, co->block, pc, frame, steps));
     m.current_co = co;
     stack_end = seg + m.slots[kCoPool];
     frame = next_frame;
@@ -1250,20 +1322,45 @@ dispatch:
 #endif
 
 #if POOLVM_COMPUTED_GOTO
-step_over:
+to_exact:
   __attribute__((unused));
-  if constexpr (kMode == kCounted) {
-    // No room for all the steps of this (fused) instruction: when there is
-    // room for one, its first instruction runs alone through the fallback
-    // entry, which gives the others back; the rest of the sequence follows
-    // it in the code, one instruction at a time. So the budget ends at
-    // exactly the same instruction as on unfused code.
-    steps -= pc->steps;
-    if (steps < step_cap) {
-      steps += pc->steps;
-      goto* kFallbacks[plain_of(static_cast<uint8_t>(pc->op))];
+  // The budget has no room for the whole run starting at pc: it ends inside
+  // this run, so step it one instruction at a time, over the unfused code.
+  if constexpr (kRuns) pc = exact + (pc - code);
+exact_step:
+  __attribute__((unused));
+  if constexpr (kRuns) {
+    const size_t i = static_cast<size_t>(pc - exact);
+    // The next run has room after all (control came back to a run's start,
+    // after a call say): back to charging runs.
+    if (pc->leader && pc->rest <= step_cap - steps) {
+      pc = code + i;
+      steps += pc->rest;
+      goto* kLabels[static_cast<uint8_t>(pc->op)];
     }
+    if (steps == step_cap) goto exact_limit;
     ++steps;
+    // A run's last instruction may jump, call or yield, storing where it is:
+    // it runs from the charging code (not fused there), so every address
+    // kept in a frame or coroutine points into that code.
+    if (pc->rest == 1) pc = code + i;
+    goto* kLabels[static_cast<uint8_t>(pc->op)];
+  }
+exact_limit:
+  __attribute__((unused));
+  if constexpr (kRuns) {
+    const uint32_t at = static_cast<uint32_t>(pc - exact);
+    if (m.suspend) {
+      // Paused before this instruction ran: resuming dispatches it again.
+      m.paused = Machine::Paused{true, false, frame, sp, at, steps};
+      m.steps = steps;
+      return Machine::Outcome::Suspended;
+    }
+    failure.pc = code + at;
+    failure.frame = frame;
+    failure.fault = Fault{"step limit", fmt::format("step limit reached: the step budget of {} instructions is spent", max_steps)};
+    m.steps = steps;
+    return Machine::Outcome::Failed;
   }
 #endif
 step_limit:
@@ -1282,6 +1379,13 @@ step_limit:
   failure.fault = Fault{"step limit", fmt::format("step limit reached: the step budget of {} instructions is spent", max_steps)};
   --steps;
 failed:
+  if constexpr (kRuns) {
+    // Charged up to its run's end; the error came at failure.pc.
+    const Code* at = static_cast<const Code*>(failure.pc);
+    std::less<const Code*> before;
+    if (!before(at, exact) && before(at, exact + m.threaded_exact.size())) failure.pc = code + (at - exact);
+    else steps -= at->rest - 1u;
+  }
   m.steps = steps;
   return Machine::Outcome::Failed;
 
@@ -1293,6 +1397,7 @@ failed:
 #undef REQUIRE_REF
 #undef REQUIRE_SLOTS_REF
 #undef SLOT_PTR
+#undef CO_STACK_OVERFLOW
 #undef NEW_STRING
 #undef TRACE
 #undef CHECK_INTERRUPT

@@ -67,8 +67,10 @@ struct ThreadedInstr {
   const void* handler;
   int32_t a;
   Op op;  // for messages only
-  uint8_t steps;  // instructions it stands for (a superinstruction's sequence), for step budgets
-  uint8_t reserved[2];
+  // For the step-counting loop, which charges a straight-line run of code
+  // (a basic block) at its first instruction instead of a step per dispatch:
+  uint8_t leader;  // 1: a run begins here (its handler charges the run)
+  uint16_t rest;   // steps from this instruction to the end of its run, this one included
 };
 static_assert(sizeof(ThreadedInstr) == 16, "threaded instructions are 16 bytes");
 static_assert(offsetof(ThreadedInstr, a) == 8);
@@ -92,6 +94,9 @@ struct Machine {
   std::vector<Instr> fast_code;  // module.code with superinstructions (vm/specialize.h)
   std::vector<ThreadedInstr> threaded;  // fast_code with handler addresses (computed goto only)
   std::vector<ThreadedInstr> threaded_counted;  // the same for the step-counting loop's handlers
+  // The counting loop's exact stepping, for the run the budget ends in: the
+  // unfused code, every instruction through a handler that counts one step.
+  std::vector<ThreadedInstr> threaded_exact;
   std::vector<ConstDivisor> divisors;  // per constant, for ModK (vm/divisor.h)
   std::unique_ptr<PoolSet> pools;
   std::vector<Value> constants;  // Module::constants as values (strings in `str`, constant)
@@ -128,6 +133,7 @@ struct Machine {
   void trace_string(PoolEventKind kind, uint32_t first, const Instr* pc, const FrameHeader* frame,
                     uint64_t step);
   void trace_call(bool enter, uint32_t func, uint64_t step);
+  void trace_co(CoroutineEvent::Kind kind, uint32_t block, const Instr* pc, const FrameHeader* frame, uint64_t step);
   void trace_exec(const Instr* pc, const FrameHeader* frame, const Value* sp, uint64_t step);
   fmt::memory_buffer scratch;  // reused by tostr, so the loop does not allocate
 

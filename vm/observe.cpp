@@ -46,6 +46,11 @@ void Machine::trace_call(bool enter, uint32_t func, uint64_t step) {
   observer->on_call(CallEvent{enter, step, module.functions[func].name});
 }
 
+void Machine::trace_co(CoroutineEvent::Kind kind, uint32_t block, const Instr* pc, const FrameHeader* frame,
+                       uint64_t step) {
+  observer->on_coroutine(CoroutineEvent{kind, step, block, module.functions[frame->func].name, line_of(module, pc)});
+}
+
 void Machine::trace_exec(const Instr* pc, const FrameHeader* frame, const Value* sp, uint64_t step) {
   constexpr ptrdiff_t kShown = 4;
   constexpr size_t kWidth = 24;

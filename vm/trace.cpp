@@ -124,6 +124,22 @@ void Tracer::on_pause(const PauseEvent& e) {
     s.json_event(fmt::format("{{\"name\":\"{}\",\"ph\":\"i\",\"s\":\"g\",\"ts\":{},\"pid\":1,\"tid\":1}}", what, e.step));
 }
 
+void Tracer::on_coroutine(const CoroutineEvent& e) {
+  State& s = *s_;
+  const char* what = e.kind == CoroutineEvent::Kind::Resume ? "resume" : e.kind == CoroutineEvent::Kind::Yield ? "yield" : "return";
+  if (s.opt.alloc) {
+    // The alloc columns, with the coroutine's block: its stack and frames stay put while it waits.
+    std::string where = e.line != 0 ? fmt::format("{}:{}", e.function, e.line) : std::string(e.function);
+    fmt::print(s.opt.out, "alloc {:>10}  {:<5}  {:<14} {:>10}  {}\n", e.step, what, fmt::format("co#{}", e.coroutine), "-",
+               where);
+  }
+  // An async span per stretch a coroutine runs, keyed by its block: it
+  // interleaves with the call spans of its resumer, which B/E spans cannot.
+  if (s.opt.json != nullptr)
+    s.json_event(fmt::format("{{\"name\":\"co#{}\",\"cat\":\"coroutine\",\"ph\":\"{}\",\"id\":{},\"ts\":{},\"pid\":1,\"tid\":1}}",
+                             e.coroutine, e.kind == CoroutineEvent::Kind::Resume ? "b" : "e", e.coroutine, e.step));
+}
+
 void Tracer::on_instruction(const InstructionEvent& e) {
   std::string line = e.line != 0 ? fmt::format("{}", e.line) : std::string("-");
   fmt::print(s_->opt.out, "exec {:>10}  {:<12} {:>5}  line {:>4}  {:<24} [{}]\n", e.step, e.function, e.pc, line,

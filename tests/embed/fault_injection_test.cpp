@@ -148,3 +148,107 @@ TEST_CASE("the N-th allocation fails, for every N through the program") {
   CHECK(handled == 1);  // the one pool_malloc
   MESSAGE("allocations in the program: " << n - 1);
 }
+
+namespace {
+// Coroutines: the co block (cocreate gives nil when it fails), the frame of a
+// first resume, and frames of calls made inside a coroutine between yields.
+const char* kCoroutines = R"(
+.pool co slots=16 blocks=2
+.func sq n
+    load n
+    load n
+    mul
+    ret
+.end
+.func gen n
+loop:
+    load n
+    jz done
+    load n
+    call sq
+    yield
+    pop
+    load n
+    push 1
+    sub
+    store n
+    jmp loop
+done:
+    push -1
+    ret
+.end
+.func main
+.local co sum v
+    push 0
+    store sum
+    push 4
+    cocreate gen
+    store co
+    load co
+    jz no_co
+top:
+    load co
+    push nil
+    coresume
+    store v
+    load v
+    push -1
+    eq
+    jnz fin
+    load sum
+    load v
+    add
+    store sum
+    jmp top
+fin:
+    load co
+    pool_free
+no_co:
+    load sum
+    print
+    push 0
+    ret
+.end
+)";
+}  // namespace
+
+TEST_CASE("the N-th allocation fails inside and around coroutines, for every N") {
+  std::string out;
+  poolvm::Config config;
+  config.output = [&](std::string_view s) { out.append(s); };
+  poolvm::Vm vm(config);
+  REQUIRE_MESSAGE(vm.load_source(kCoroutines, "co_faults.pasm"), vm.diagnostics_text());
+  int errors = 0, handled = 0;
+  for (uint64_t n = 1;; ++n) {
+    CAPTURE(n);
+    REQUIRE(n < 100);
+    out.clear();
+    vm.reset();
+    poolvm::Pool::fault_countdown = n;
+    poolvm::RunResult r = vm.run_main();
+    bool fault_hit = poolvm::Pool::fault_countdown == 0;
+    poolvm::Pool::fault_countdown = 0;
+    // Frames of the coroutines an error went through are given back too.
+    check_consistent(vm);
+    if (!fault_hit) {
+      CHECK(r.ok());
+      CHECK(out == "30\n");
+      break;
+    }
+    if (r.error) {
+      ++errors;
+      CHECK(r.error->kind == "out of memory");
+      CHECK(r.error->message.find("pool 'frame'") != std::string::npos);
+      CHECK(!r.error->stack.empty());
+    } else {
+      ++handled;  // cocreate gave nil and main went on without it
+      CHECK(out == "0\n");
+    }
+    vm.reset();
+    out.clear();
+    CHECK(vm.run_main().ok());
+    CHECK(out == "30\n");
+  }
+  CHECK(handled == 1);  // the one co block
+  CHECK(errors >= 5);   // main's frame, the first resume's, and each call of sq
+}

@@ -364,3 +364,54 @@ TEST_CASE("yield, suspension and resume over host memory allocate nothing") {
   CHECK(printed.size() == 20 * std::string("12345678910").size());
   pvm_free(vm);
 }
+
+TEST_CASE("coroutines created, resumed, yielding and freed over host memory allocate nothing") {
+  static unsigned char arena[4 << 20];
+  pvm_config config{};
+  config.pools = "cons=16,str=16,frame=16";
+  config.stack_values = 256;
+  config.memory = arena;
+  config.memory_bytes = sizeof arena;
+  static std::string printed;
+  printed.reserve(1 << 16);
+  config.write = [](void*, const char* b, size_t n) { printed.append(b, n); };
+  pvm_vm* vm = pvm_new(&config);
+  REQUIRE(vm != nullptr);
+  // Each tick the script resumes a generator coroutine (its yields go to
+  // main), then yields the value to the host; a budget slices it as well.
+  const char* text =
+      ".pool co slots=16 blocks=2\n"
+      ".func squares\n.local i\n push 1\n store i\ntop:\n load i\n load i\n mul\n yield\n pop\n"
+      " load i\n push 1\n add\n store i\n jmp top\n.end\n"
+      ".func main\n.local co sum v\n push 0\n store sum\n cocreate squares\n store co\nloop:\n"
+      " load co\n push nil\n coresume\n store v\n load sum\n load v\n add\n store sum\n"
+      " load v\n write\n load v\n yield\n jnz loop\n load co\n pool_free\n load sum\n ret\n.end\n";
+  REQUIRE(pvm_load(vm, "co.pasm", text, std::strlen(text)) == PVM_OK);
+  int main_fn = pvm_find(vm, "main");
+
+  allocations = 0;
+  counting = true;
+  bool all_ok = true;
+  for (int round = 0; round < 20; ++round) {
+    pvm_set_budget(vm, round % 2 == 0 ? 0 : 3 + static_cast<uint64_t>(round), 1);
+    pvm_value r;
+    pvm_status st = pvm_call(vm, main_fn, nullptr, 0, &r);
+    int ticks = 0;
+    while (st == PVM_YIELDED || st == PVM_SUSPENDED) {
+      if (st == PVM_YIELDED) ++ticks;
+      st = pvm_resume(vm, pvm_int(ticks < 5 ? 1 : 0), &r);  // 0: stop after the 5th square
+    }
+    all_ok &= st == PVM_OK;
+    all_ok &= pvm_as_int(r) == 1 + 4 + 9 + 16 + 25;
+    pvm_reset(vm);
+  }
+  counting = false;
+  CHECK(all_ok);
+  CHECK(allocations.load() == 0);
+  CHECK(printed == [] {
+    std::string once = "1491625", all;
+    for (int i = 0; i < 20; ++i) all += once;
+    return all;
+  }());
+  pvm_free(vm);
+}

@@ -4,8 +4,10 @@
 // The reference run is traced (an observer that ignores everything), so it
 // runs the module's original instructions; it runs again on the counting
 // loop (superinstructions, threaded code), which must stop at the same
-// instruction, and, when it ended within the budget, on the plain loop: all
-// must print the same, end with the same status and fail with the same error.
+// instruction, and, when it ended within the budget, on the plain loop and
+// sliced by a suspending budget resumed until done: all must print the same,
+// end with the same status and fail with the same error. A `yield` of the
+// main run is resumed with nil, as `poolvm run` does, a bounded number of times.
 #include <cstddef>
 #include <cstdint>
 #include <string>
@@ -19,15 +21,34 @@ struct Outcome {
   std::string out;
   int status = 0;
   std::string error;
-  bool hit_step_limit = false;
+  bool hit_step_limit = false;  // or still yielding after kMaxYields resumes
 };
+
+constexpr int kMaxYields = 64;
 
 Outcome run(poolvm::Vm& vm, std::string& out) {
   out.clear();
   poolvm::RunResult r = vm.run_main({"a", "12"});
+  int yields = 0;
+  bool cut = false;
+  for (;;) {
+    if (r.status == poolvm::Status::Suspended) {
+      r = vm.resume();  // slices of a suspending budget: the run is not over
+    } else if (r.status == poolvm::Status::Yielded) {
+      if (++yields > kMaxYields) {
+        cut = true;
+        break;
+      }
+      r = vm.resume();
+    } else {
+      break;
+    }
+  }
   vm.flush_output();
-  if (!r.ok() && r.exit_status != poolvm::kExitRuntimeError) __builtin_trap();
-  Outcome o{out, r.exit_status, r.error ? r.error->text() : "", r.error && r.error->kind == "step limit"};
+  if (!cut && !r.ok() && r.exit_status != poolvm::kExitRuntimeError) __builtin_trap();
+  if (cut) vm.reset();  // drops the paused run
+  Outcome o{out, cut ? -1 : r.exit_status, r.error ? r.error->text() : "",
+            cut || (r.error && r.error->kind == "step limit")};
   return o;
 }
 
@@ -60,6 +81,12 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   // It ended within 5000 steps, so the same program ends without a budget.
   fused.reset();
   fused.set_step_budget(0);
+  same(run(fused, out));
+  // Sliced: suspended every n steps (n from the input, so slices land
+  // everywhere), resumed until done; the counting loop charges whole
+  // straight-line runs and must still stop and resume at exact instructions.
+  fused.reset();
+  fused.set_step_budget(1 + size % 61, true);
   same(run(fused, out));
   return 0;
 }

@@ -5,7 +5,8 @@ Runs PROGRAM with --trace=summary and --trace-json, parses the JSON as Chrome
 Trace Event Format, and checks it against the summary: each pool's last
 counter value is its final in-use count, its largest is the peak, and every
 call span that opens also closes. Timestamps are instruction counts, so they
-must never decrease, and two runs give byte-identical files."""
+must never decrease, and two runs give byte-identical files. Coroutine spans
+(async b/e events, one per stretch a coroutine runs) open and close in turn."""
 import json, os, subprocess, sys, tempfile
 
 poolvm, prog, *args = sys.argv[1:]
@@ -31,6 +32,7 @@ for line in summary.splitlines()[1:]:
     rows[cols[0]] = {"in_use": int(cols[3]), "peak": int(cols[4])}
 
 last, peak, depth, ts = {}, {}, 0, 0
+running = {}  # coroutine spans (async, by id): each opens at a resume, closes at its yield or return
 for e in events:
     assert e["ts"] >= ts, "timestamps go back"
     ts = e["ts"]
@@ -43,7 +45,14 @@ for e in events:
     elif e["ph"] == "E":
         depth -= 1
         assert depth >= 0, "span closed twice"
+    elif e["ph"] == "b":
+        assert not running.get(e["id"]), f"coroutine {e['name']} resumed while running"
+        running[e["id"]] = True
+    elif e["ph"] == "e":
+        assert running.get(e["id"]), f"coroutine {e['name']} left without being resumed"
+        running[e["id"]] = False
 assert depth == 0, f"{depth} call spans left open"
+assert not any(running.values()), "a coroutine span left open"
 
 checked = 0
 for pool, row in rows.items():

@@ -254,6 +254,42 @@ TEST_CASE("a coroutine's stack overflow is 'stack overflow'") {
   CHECK(r.error.find("stack overflow") != std::string::npos);
 }
 
+TEST_CASE("a stack overflow at a call inside a coroutine names the coroutine's segment, not the main stack") {
+  // A main stack far larger than the segment: the message must quote the segment.
+  poolvm::Config c;
+  c.stack_values = 1024;
+  const std::string text = R"(.pool co slots=6 blocks=4
+.func deep n
+    load n
+    push 1
+    add
+    dup
+    call deep
+    add
+    ret
+.end
+.func main
+    push 0
+    cocreate deep
+    push nil
+    coresume
+    ret
+.end
+)";
+  Ran r = run_text(text, c);
+  CHECK(r.status == 70);
+  CHECK(r.error.find("stack overflow: calling 'deep' needs more than the 6 values of a coroutine's stack (.pool co slots=)") !=
+        std::string::npos);
+  CHECK(r.error.find("1024") == std::string::npos);
+  // The same program outside a coroutine overflows the main stack, and says so.
+  std::string plain = text;
+  plain.replace(plain.find("    cocreate deep\n    push nil\n    coresume\n"), 44, "    call deep\n");
+  Ran m = run_text(plain, c);
+  CHECK(m.status == 70);
+  CHECK(m.error.find("values of the operand stack") != std::string::npos);
+  CHECK(m.error.find("coroutine") == std::string::npos);
+}
+
 TEST_CASE("a run suspended inside a coroutine resumes there, for every budget") {
   Ran whole = run_text(kAccumulator);
   for (uint64_t n = 1; n <= 60; ++n) {

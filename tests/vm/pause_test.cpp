@@ -4,6 +4,7 @@
 // allocates exactly what an uninterrupted run does.
 #include <doctest/doctest.h>
 
+#include <algorithm>
 #include <fstream>
 #include <sstream>
 
@@ -372,8 +373,8 @@ top:
 }
 
 TEST_CASE("a budget ends at the same instruction on the fused code as on the original") {
-  // The counting loop runs superinstructions weighted by the steps they
-  // stand for; a traced run (any observer) runs the original instructions.
+  // The counting loop runs superinstructions and charges whole straight-line
+  // runs; a traced run (any observer) runs the original instructions.
   static poolvm::Observer ignore_all;
   std::string fib = read_file(std::string(POOLVM_SOURCE_DIR) + "/programs/fib.pasm");
   for (const std::string& text : {std::string(kSmall), fib}) {
@@ -387,6 +388,46 @@ TEST_CASE("a budget ends at the same instruction on the fused code as on the ori
       CHECK(a.out == b.out);
       CHECK(a.status == b.status);
       CHECK(a.error == b.error);
+    }
+  }
+}
+
+namespace {
+// The step of the last event a run reports: its ret of main, its last step.
+struct LastStep : poolvm::Observer {
+  uint64_t last = 0;
+  void on_pool_event(const poolvm::PoolEvent& e) override { last = std::max(last, e.step); }
+  void on_call(const poolvm::CallEvent& e) override { last = std::max(last, e.step); }
+};
+}  // namespace
+
+TEST_CASE("a budget ends after exactly its count of steps, failing or suspending, in every slice") {
+  // The counting loop charges a straight-line run of code at once; the traced
+  // loop counts one instruction at a time. Both must stop at the same count.
+  std::string fib = read_file(std::string(POOLVM_SOURCE_DIR) + "/programs/fib.pasm");
+  for (const std::string& text : {std::string(kSmall), fib}) {
+    LastStep steps;
+    poolvm::Config traced;
+    traced.observer = &steps;
+    Ran whole = run_text(text, traced, {"9"});
+    REQUIRE(whole.error.empty());
+    const uint64_t total = steps.last;
+    REQUIRE(total > 100);
+    // A failing budget of exactly the run's steps is enough; one less is not.
+    for (uint64_t n : {total, total - 1, total - 2}) {
+      CAPTURE(n);
+      poolvm::Config c;
+      c.max_steps = n;
+      Ran r = run_text(text, c, {"9"});
+      CHECK(r.error.empty() == (n == total));
+      CHECK(r.out.size() <= whole.out.size());
+    }
+    // Suspending every n steps pauses exactly ceil(total / n) - 1 times.
+    for (uint64_t n = 1; n <= 300; n += (n < 60 ? 1 : 23)) {
+      CAPTURE(n);
+      Outcome sliced = run_sliced(text, n, {"9"});
+      CHECK(sliced.pauses == (total + n - 1) / n - 1);
+      CHECK(sliced.error.empty());
     }
   }
 }

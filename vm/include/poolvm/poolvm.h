@@ -176,6 +176,16 @@ struct PauseEvent {
   std::string_view function;   // where the run stands
   uint32_t line;
 };
+// Control passed into or out of a coroutine (spec §11): `coresume` entered
+// it, or it gave control back to its resumer by `yield` or by returning.
+struct CoroutineEvent {
+  enum class Kind : uint8_t { Resume, Yield, Return };
+  Kind kind;
+  uint64_t step;
+  uint32_t coroutine;          // its block in the co pool
+  std::string_view function;   // where: the coresume, the yield, the ret
+  uint32_t line;
+};
 
 class Observer {
  public:
@@ -184,6 +194,7 @@ class Observer {
   virtual void on_call(const CallEvent&) {}
   virtual void on_instruction(const InstructionEvent&) {}
   virtual void on_pause(const PauseEvent&) {}
+  virtual void on_coroutine(const CoroutineEvent&) {}
   // Instruction events cost a disassembly each: only sent when this is true.
   virtual bool wants_instructions() const { return false; }
 };

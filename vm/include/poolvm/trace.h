@@ -33,6 +33,7 @@ class Tracer final : public Observer {
   void on_call(const CallEvent& e) override;
   void on_instruction(const InstructionEvent& e) override;
   void on_pause(const PauseEvent& e) override;
+  void on_coroutine(const CoroutineEvent& e) override;
   bool wants_instructions() const override;
 
   // Writes what comes at the end (summary, leaks, maps) and closes the JSON
