@@ -1454,6 +1454,13 @@ Machine::Outcome Machine::resume(const Value& sent, Value& result, int64_t& halt
   return run_loop(*this, p.frame, sp, p.pc, result, halt_code, error);
 }
 
+const void* Machine::return_address(uint32_t index) const {
+#ifndef POOLVM_NO_TRACING
+  if (observer != nullptr) return code_address<kTraced>(*this, index);
+#endif
+  return max_steps != 0 ? code_address<kCounted>(*this, index) : code_address<kFast>(*this, index);
+}
+
 Value* Machine::stack_limit() const {
   return current_co != nullptr ? co_stack(current_co) + slots[kCoPool] : stack + stack_size;
 }
