@@ -382,7 +382,7 @@ TEST_CASE("snapshot and restore are refused during a run and without a program")
     inside_restore = call.vm().restore(b);
     return HostValue();
   });
-  REQUIRE(vm.load_source(".extern probe 0\n" + main_of("call probe\n    ret"), "t.pasm"));
+  REQUIRE(vm.load_source(".extern probe 0\n.func main\n    call probe\n    ret\n.end\n", "t.pasm"));
   vm.run_main();
   CHECK(inside == Status::BadArgument);
   CHECK(inside_restore == Status::BadArgument);
