@@ -60,6 +60,8 @@ struct OperandName {
   bool operator==(const OperandName&) const = default;
 };
 
+inline constexpr uint32_t kNoHeight = UINT32_MAX;
+
 struct Module {
   std::string source_name;          // for messages: "prog.pasm"
   std::vector<PoolConfig> pools;    // [0..3] = cons, str, frame, co; then record pools
@@ -76,6 +78,9 @@ struct Module {
   std::vector<NamedConstant> named_constants;          // in definition order
   std::vector<OperandName> operand_names;              // sorted by pc, at most one per pc
   int32_t main = -1;            // index of `main`, filled by the verifier
+  // Per instruction: the operand stack height before it that the verifier
+  // proved, or kNoHeight where no path reaches it. Filled by the verifier.
+  std::vector<uint32_t> stack_heights;
 
   // Source line of instruction pc, or 0 when unknown.
   uint32_t line_at(uint32_t pc) const { return pc < lines.size() ? lines[pc] : 0; }

@@ -65,6 +65,7 @@ class Verifier {
     check_constants();
     check_names();
     if (!check_layout()) return std::move(out_);
+    m_.stack_heights.assign(m_.code.size(), kNoHeight);
     check_labels();
     for (uint32_t f = 0; f < m_.functions.size(); ++f) check_function(f);
     check_symbols();
@@ -454,6 +455,10 @@ class Verifier {
       if (!(info.flags & kEnd) && !reach(pc, pc + 1, after)) return;
     }
     f.max_stack = static_cast<uint32_t>(std::max<int64_t>(max_height, 1));
+    // Kept for restoring snapshots (vm/snapshot.cpp): a saved frame's pc and
+    // stack height are checked against what this proof established.
+    for (uint32_t pc = f.start; pc < f.end; ++pc)
+      if (height_[pc - f.start] != kUnseen) m_.stack_heights[pc] = static_cast<uint32_t>(height_[pc - f.start]);
   }
 
   // A library has no `main`: only `poolvm run` requires one (spec §10).

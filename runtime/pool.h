@@ -172,6 +172,29 @@ class Pool {
   // Every live block counts as born in epoch 0 (when epochs would wrap).
   void rebase_epochs();
 
+  // Snapshots (vm/snapshot.cpp) read the bookkeeping as it is and replace
+  // it wholesale: blocks [0, bump) were ever handed out, the free stack
+  // hands out its top first.
+  uint32_t bump() const { return bump_; }
+  uint32_t free_count() const { return free_top_; }
+  uint32_t free_entry(uint32_t i) const { return free_[i]; }
+  uint32_t born(uint32_t idx) const { return born_[idx]; }
+  bool hands_out_refs() const { return hands_out_refs_; }
+  // Replaces the counters; the caller then fills gens, born and free stack
+  // for blocks below `bump` and the live blocks' contents.
+  struct Restore {
+    uint32_t* gens;
+    uint32_t* born;
+    uint32_t* free;
+  };
+  Restore restore(uint32_t bump, uint32_t free_top, uint32_t epoch, const PoolStats& stats) {
+    bump_ = bump;
+    free_top_ = free_top;
+    epoch_ = epoch;
+    stats_ = stats;
+    return Restore{gens_, born_, free_};
+  }
+
   // Test hook for the wrap policy: sets a live block's generation.
   void set_generation_for_test(uint32_t idx, uint32_t gen) { gens_[idx] = gen; }
 

@@ -344,17 +344,18 @@ pvm_status pvm_pool_stats(const pvm_vm* vm, size_t index, pvm_pool_info* result)
 
 pvm_status pvm_snapshot(const pvm_vm* vm, void* buf, size_t cap, size_t* len) {
   if (vm == nullptr) return PVM_BAD_ARGUMENT;
-  (void)buf;
-  (void)cap;
   if (len != nullptr) *len = 0;
-  return bad(const_cast<pvm_vm*>(vm), "pvm_snapshot: snapshots are not available in this version");
+  if (len == nullptr) return bad(const_cast<pvm_vm*>(vm), "pvm_snapshot: len is NULL");
+  if (buf == nullptr && cap != 0) return bad(const_cast<pvm_vm*>(vm), "pvm_snapshot: buf is NULL");
+  std::span<std::byte> out(static_cast<std::byte*>(buf), buf == nullptr ? 0 : cap);
+  return api(vm, vm->vm.snapshot(out, *len));
 }
 
 pvm_status pvm_restore(pvm_vm* vm, const void* bytes, size_t n) {
   if (vm == nullptr) return PVM_BAD_ARGUMENT;
-  (void)bytes;
-  (void)n;
-  return bad(vm, "pvm_restore: snapshots are not available in this version");
+  if (bytes == nullptr && n != 0) return bad(vm, "pvm_restore: bytes is NULL");
+  std::span<const std::byte> in(static_cast<const std::byte*>(bytes), bytes == nullptr ? 0 : n);
+  return api(vm, vm->vm.restore(in));
 }
 
 }  // extern "C"

@@ -1588,6 +1588,13 @@ Machine::Outcome Machine::resume(const Value& sent, Value& result, int64_t& halt
   return run_loop(*this, p.frame, sp, p.pc, result, halt_code, error);
 }
 
+const void* Machine::return_address(uint32_t index) const {
+#ifndef POOLVM_NO_TRACING
+  if (observer != nullptr) return code_address<kTraced>(*this, index);
+#endif
+  return max_steps != 0 ? code_address<kCounted>(*this, index) : code_address<kFast>(*this, index);
+}
+
 std::optional<Fault> Machine::free_coroutine(uint32_t block) {
   Pool& co_pool = (*pools)[kCoPool];
   auto* co = reinterpret_cast<CoHeader*>(co_pool.block(block));

@@ -22,6 +22,7 @@
 #include "runtime/strings.h"
 #include "runtime/value.h"
 #include "vm/output.h"
+#include "vm/snapshot.h"
 
 namespace poolvm {
 
@@ -215,6 +216,14 @@ struct Machine {
   // Function or global index by name, or -1.
   static int lookup(const std::vector<std::pair<std::string_view, uint32_t>>& index, std::string_view name);
   void build_indexes();
+
+  // Snapshots (spec §12, vm/snapshot.h): the program's identity, computed
+  // at load, and the memory restore validates in.
+  uint64_t content_hash = 0;
+  SnapshotScratch snapshot_scratch;
+  // The address of code index `index` in the code array the next run or
+  // resume with the current settings executes: for frames made by restore.
+  const void* return_address(uint32_t index) const;
 };
 
 void append_float(double d, fmt::memory_buffer& out);

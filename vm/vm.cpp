@@ -9,6 +9,8 @@
 #include "poolvm/poolvm.h"
 #include "vm/machine.h"
 #include "vm/small_buffer.h"
+#include "vm/snapshot.h"
+#include "compiler/pbc.h"
 
 namespace poolvm {
 
@@ -244,6 +246,10 @@ constexpr size_t stack_bytes(uint32_t values) { return (static_cast<size_t>(valu
 bool Vm::Impl::install(Module module) {
   Impl& d = *this;
   std::string file = module.source_name;
+  // The program's identity for snapshots: its code and data as declared,
+  // without debug names or the overrides below.
+  std::vector<std::byte> stripped = write_pbc(module, true);
+  const uint64_t hash = content_hash(stripped);
   for (const Extern& e : module.externs) {
     auto it = d.host_functions.find(e.name);
     if (it == d.host_functions.end())
@@ -299,6 +305,8 @@ bool Vm::Impl::install(Module module) {
   m->interrupted = &d.interrupted;
   m->vm = d.self;
   m->id = new_machine_id();
+  m->content_hash = hash;
+  m->snapshot_scratch.reserve(*m->pools);
   m->stack_top = m->stack;
   m->module = std::move(module);
   m->build_indexes();
@@ -721,6 +729,38 @@ Status Vm::register_function(std::string name, uint32_t arity, HostFunction fn) 
   entry.first = arity;
   entry.second = std::move(fn);
   return Status::Ok;
+}
+
+Status Vm::snapshot(std::span<std::byte> buf, size_t& length) const {
+  length = 0;
+  if (!impl_) return Status::BadArgument;
+  Impl& d = *impl_;
+  if (!d.machine) return d.no_program();
+  if (d.runs_in_progress != 0) return d.fail(Status::BadArgument, "snapshot: a run is in progress");
+  length = write_snapshot(*d.machine, SnapshotBudget{d.max_steps, d.suspend}, buf);
+  if (length > buf.size())
+    return d.fail(Status::NoMemory, "snapshot: the buffer holds {} bytes, {} are needed", buf.size(), length);
+  return Status::Ok;
+}
+
+Status Vm::restore(std::span<const std::byte> bytes) {
+  if (!impl_) return Status::BadArgument;
+  Impl& d = *impl_;
+  if (!d.machine) return d.no_program();
+  if (d.runs_in_progress != 0) return d.fail(Status::BadArgument, "restore: a run is in progress");
+  char why[400];
+  SnapshotBudget budget;
+  if (!restore_snapshot(*d.machine, bytes, budget, why)) return d.fail(Status::BadArgument, "restore: {}", why);
+  d.max_steps = budget.max_steps;
+  d.suspend = budget.suspend;
+  // References the host took before are foreign now, never aliases of
+  // restored blocks.
+  d.machine->id = new_machine_id();
+  return Status::Ok;
+}
+
+void Vm::set_program_args(std::vector<std::string> args) {
+  if (impl_ && impl_->machine) impl_->machine->args = std::move(args);
 }
 
 void Vm::set_step_budget(uint64_t max_steps, bool suspend) {

@@ -287,11 +287,15 @@ static void test_reclaim_budget_interrupt_stats(void) {
   CHECK_ERROR(vm, "interrupted by the host");
   CHECK(pvm_call(vm, pvm_find(vm, "twice"), &n, 1, &r) == PVM_OK && pvm_as_int(r) == 20);
 
-  /* pausing and snapshots: nothing is paused, so resuming is refused */
+  /* pausing: nothing is paused, so resuming is refused; snapshots of
+     bytes that are not one are refused with a message */
   CHECK(pvm_resume(vm, pvm_nil(), &r) == PVM_BAD_ARGUMENT);
   size_t len = 1;
-  CHECK(pvm_snapshot(vm, NULL, 0, &len) == PVM_BAD_ARGUMENT);
+  CHECK(pvm_snapshot(vm, NULL, 0, NULL) == PVM_BAD_ARGUMENT);
+  CHECK(pvm_snapshot(vm, NULL, 0, &len) == PVM_NO_MEMORY && len > 0);
   CHECK(pvm_restore(vm, "x", 1) == PVM_BAD_ARGUMENT);
+  CHECK_ERROR(vm, "snapshot truncated");
+  CHECK(pvm_restore(vm, NULL, 1) == PVM_BAD_ARGUMENT);
   pvm_free(vm);
 }
 
@@ -370,7 +374,52 @@ static void test_pausing(void) {
   pvm_free(vm);
 }
 
+/* A run paused at a yield inside a call, saved, restored into another VM
+   and finished there; a snapshot of another program is refused. */
+static void test_snapshots(void) {
+  static const char *prog =
+      ".global n\n"
+      ".func step x\n load x\n yield\n ret\n.end\n"
+      ".func main\n.local i\n push \"at \"\n push 5\n tostr\n concat\n print\n"
+      " push 5\n call step\n store i\n load i\n gstore n\n load i\n push 2\n mul\n ret\n.end\n";
+  pvm_config config;
+  memset(&config, 0, sizeof config);
+  config.write = capture;
+  pvm_vm *a = pvm_new(&config);
+  CHECK(pvm_load(a, "p.pasm", prog, strlen(prog)) == PVM_OK);
+  pvm_value r;
+  output_len = 0;
+  CHECK(pvm_call(a, pvm_find(a, "main"), NULL, 0, &r) == PVM_YIELDED && pvm_as_int(r) == 5);
+  CHECK(output_len == 5 && memcmp(output, "at 5\n", 5) == 0);
+  size_t need = 0, len = 0;
+  CHECK(pvm_snapshot(a, NULL, 0, &need) == PVM_NO_MEMORY && need > 64);
+  static unsigned char buf[1 << 16];
+  CHECK(need <= sizeof buf);
+  CHECK(pvm_snapshot(a, buf, 10, &len) == PVM_NO_MEMORY && len == need);
+  CHECK(pvm_snapshot(a, buf, sizeof buf, &len) == PVM_OK && len == need);
+  pvm_free(a);
+
+  pvm_vm *b = pvm_new(&config);
+  CHECK(pvm_load(b, "p.pasm", prog, strlen(prog)) == PVM_OK);
+  CHECK(pvm_restore(b, buf, len - 1) == PVM_BAD_ARGUMENT);
+  CHECK_ERROR(b, "restore: ");
+  CHECK(pvm_restore(b, buf, len) == PVM_OK);
+  output_len = 0;
+  CHECK(pvm_resume(b, pvm_int(21), &r) == PVM_OK && pvm_as_int(r) == 42);
+  pvm_value n;
+  CHECK(pvm_global(b, "n", &n) == PVM_OK && pvm_as_int(n) == 21);
+  CHECK(output_len == 0);
+  pvm_free(b);
+
+  pvm_vm *c = pvm_new(&config);
+  CHECK(pvm_load(c, "lib.pasm", ".func main\n push 1\n ret\n.end\n", 29) == PVM_OK);
+  CHECK(pvm_restore(c, buf, len) == PVM_BAD_ARGUMENT);
+  CHECK_ERROR(c, "another program");
+  pvm_free(c);
+}
+
 int main(void) {
+  test_snapshots();
   test_values();
   test_pausing();
   test_lifecycle_and_load();

@@ -415,3 +415,54 @@ TEST_CASE("coroutines created, resumed, yielding and freed over host memory allo
   }());
   pvm_free(vm);
 }
+
+TEST_CASE("snapshots into a host buffer and restores over host memory allocate nothing") {
+  static unsigned char arena_a[4 << 20], arena_b[4 << 20];
+  static std::string printed;
+  printed.reserve(1 << 16);
+  auto make = [](unsigned char* arena, size_t bytes) {
+    pvm_config config{};
+    config.pools = "cons=256,str=64,frame=32";
+    config.stack_values = 512;
+    config.memory = arena;
+    config.memory_bytes = bytes;
+    config.write = [](void*, const char* b, size_t n) { printed.append(b, n); };
+    return pvm_new(&config);
+  };
+  pvm_vm* vms[2] = {make(arena_a, sizeof arena_a), make(arena_b, sizeof arena_b)};
+  REQUIRE(vms[0] != nullptr);
+  REQUIRE(vms[1] != nullptr);
+  // Each pause moves the run to the other VM; conses and strings live across.
+  const char* text =
+      ".func main\n.local t l\n push nil\n store l\ntop:\n push nil\n yield\n dup\n store t\n jz done\n"
+      " load t\n tostr\n write\n load t\n load l\n cons\n store l\n jmp top\n"
+      "done:\n load l\n car\n ret\n.end\n";
+  for (pvm_vm* vm : vms) REQUIRE(pvm_load(vm, "move.pasm", text, std::strlen(text)) == PVM_OK);
+  static unsigned char snap[1 << 16];
+
+  allocations = 0;
+  counting = true;
+  bool all_ok = true;
+  int at = 0;
+  pvm_set_budget(vms[0], 3, 1);
+  pvm_value r;
+  pvm_status st = pvm_call(vms[0], pvm_find(vms[0], "main"), nullptr, 0, &r);
+  int tick = 1;
+  while (st == PVM_YIELDED || st == PVM_SUSPENDED) {
+    size_t len = 0;
+    all_ok &= pvm_snapshot(vms[at], snap, sizeof snap, &len) == PVM_OK;
+    all_ok &= pvm_restore(vms[1 - at], snap, len - 1) == PVM_BAD_ARGUMENT;  // refused: allocates nothing either
+    all_ok &= pvm_restore(vms[1 - at], snap, len) == PVM_OK;
+    at = 1 - at;
+    pvm_value sent = pvm_int(tick <= 10 ? tick : 0);
+    if (st == PVM_YIELDED) ++tick;
+    st = pvm_resume(vms[at], sent, &r);
+  }
+  counting = false;
+  CHECK(all_ok);
+  CHECK(st == PVM_OK);
+  CHECK(pvm_as_int(r) == 10);
+  CHECK(allocations.load() == 0);
+  CHECK(printed == "12345678910");
+  for (pvm_vm* vm : vms) pvm_free(vm);
+}

@@ -51,5 +51,57 @@ for args in "asm $hello -o $nowhere" "run --trace-out $nowhere $hello" "run --tr
   check "'$args' runs nothing" "[[ ! -s $tmp/out ]]"
 done
 
+# Snapshots (spec §12): `run --snapshot-on-yield DIR` saves DIR/yield-NNNN.snap
+# at each yield of the main run; `resume SNAPSHOT FILE [ARGS]` continues one
+# in a new process with the output the rest of the original run printed.
+cat >"$tmp/y.pasm" <<'PASM'
+.func main
+.local i s
+    push 0
+    store i
+top:
+    load i
+    push 3
+    lt
+    jz done
+    load i
+    tostr
+    push 0
+    argv
+    concat
+    store s
+    load s
+    print
+    load s
+    yield
+    pop
+    load i
+    push 1
+    add
+    store i
+    jmp top
+done:
+    push 5
+    ret
+.end
+PASM
+"$poolvm" run --snapshot-on-yield "$tmp/snaps" "$tmp/y.pasm" x >"$tmp/whole" 2>"$tmp/err"; rc=$?
+check "run --snapshot-on-yield runs as run does (got $rc)" "[[ $rc == 5 ]] && [[ \$(cat $tmp/whole) == \$(printf '0x\n1x\n2x') ]]"
+check "one snapshot per yield" "[[ \$(ls $tmp/snaps | tr '\n' ' ') == 'yield-0001.snap yield-0002.snap yield-0003.snap ' ]]"
+"$poolvm" resume "$tmp/snaps/yield-0002.snap" "$tmp/y.pasm" x >"$tmp/rest" 2>"$tmp/err"; rc=$?
+check "resume continues the run (got $rc)" "[[ $rc == 5 ]] && [[ \$(cat $tmp/rest) == '2x' ]]"
+"$poolvm" asm "$tmp/y.pasm" -o "$tmp/y.pbc" --strip 2>/dev/null
+"$poolvm" resume "$tmp/snaps/yield-0001.snap" "$tmp/y.pbc" x >"$tmp/rest" 2>"$tmp/err"; rc=$?
+check "resume takes the program as .pbc too (got $rc)" "[[ $rc == 5 ]] && [[ \$(cat $tmp/rest) == \$(printf '1x\n2x') ]]"
+"$poolvm" resume "$tmp/snaps/yield-0001.snap" "$hello" >"$tmp/out" 2>"$tmp/err"; rc=$?
+check "a snapshot of another program exits 65 (got $rc)" "[[ $rc == 65 ]] && grep -q 'another program' $tmp/err && [[ ! -s $tmp/out ]]"
+head -c 200 "$tmp/snaps/yield-0001.snap" >"$tmp/cut.snap"
+"$poolvm" resume "$tmp/cut.snap" "$tmp/y.pasm" >"$tmp/out" 2>"$tmp/err"; rc=$?
+check "a truncated snapshot exits 65 with a message (got $rc)" "[[ $rc == 65 ]] && grep -q 'cut.snap: error: ' $tmp/err"
+"$poolvm" resume "$tmp/missing.snap" "$tmp/y.pasm" >/dev/null 2>"$tmp/err"; rc=$?
+check "an unreadable snapshot exits 66 (got $rc)" "[[ $rc == 66 ]]"
+"$poolvm" resume "$tmp/snaps/yield-0001.snap" >/dev/null 2>&1; rc=$?
+check "resume without FILE is a usage error (got $rc)" "[[ $rc == 64 ]]"
+
 [[ $fail == 0 ]] && echo "cli ok"
 exit $fail

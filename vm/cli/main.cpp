@@ -10,6 +10,7 @@
 #include <fstream>
 #include <iterator>
 #include <optional>
+#include <span>
 #include <sstream>
 #include <string>
 #include <vector>
@@ -138,6 +139,15 @@ int main(int argc, char** argv) {
       ->type_name("[=KINDS]");
   run->add_option("--trace-out", trace_out, "write the trace to PATH instead of stderr")->type_name("PATH");
   run->add_option("--trace-json", trace_json, "write Chrome Trace Event JSON (Perfetto) to PATH")->type_name("PATH");
+  std::string snapshot_dir, snapshot_file;
+  run->add_option("--snapshot-on-yield", snapshot_dir, "at each yield of the main run, save a snapshot DIR/yield-NNNN.snap")
+      ->type_name("DIR");
+
+  CLI::App* resume = app.add_subcommand("resume", "continue the run saved in a snapshot of FILE");
+  resume->add_option("SNAPSHOT", snapshot_file, "a snapshot written by --snapshot-on-yield (or a host)")->required();
+  resume->add_option("FILE", file, "the program the snapshot was taken of (.pasm or .pbc)")->required();
+  resume->add_option("--snapshot-on-yield", snapshot_dir, "at each yield, save a snapshot DIR/yield-NNNN.snap")
+      ->type_name("DIR");
   run->footer("Everything after FILE is passed to the program (argc/argv).");
 
   CLI::App* check = app.add_subcommand("check", "assemble (or load) and verify a program; run nothing");
@@ -171,8 +181,10 @@ int main(int argc, char** argv) {
   }
   std::vector<std::string> program_args;
   for (size_t i = 0; i < args.size(); ++i) {
-    if (args[i] == "run") {
-      size_t start = program_args_start(*run, args, i + 1);
+    if (args[i] == "run" || args[i] == "resume") {
+      // resume takes two words, SNAPSHOT and FILE, before the program's.
+      size_t start = program_args_start(args[i] == "run" ? *run : *resume, args, i + 1);
+      if (args[i] == "resume") start = program_args_start(*resume, args, start);
       program_args.assign(args.begin() + static_cast<long>(start), args.end());
       args.resize(start);
       break;
@@ -266,18 +278,77 @@ int main(int argc, char** argv) {
     config.observer = &*tracer;
   }
 
-  poolvm::Vm vm(config);
-  if (int status = load(vm, file); status != 0) return status;
-  // A library loads without `main` (spec §10); only running needs one.
-  if (vm.find("main") < 0) {
-    fmt::print(stderr, "{}: error: no function 'main'\n", file);
-    return poolvm::kExitInvalidProgram;
+  std::optional<std::string> snapshot_bytes;
+  if (resume->parsed()) {
+    // The VM takes the shape (pool capacities, stack) the snapshot was taken with.
+    std::string why;
+    snapshot_bytes = read_file(snapshot_file, why);
+    if (!snapshot_bytes) {
+      fmt::print(stderr, "poolvm: cannot read '{}': {}\n", snapshot_file, why);
+      return poolvm::kExitNoInput;
+    }
+    poolvm::SnapshotShape shape;
+    auto bytes = std::as_bytes(std::span(snapshot_bytes->data(), snapshot_bytes->size()));
+    if (!poolvm::read_snapshot_shape(bytes, shape, why)) {
+      fmt::print(stderr, "{}: error: {}\n", snapshot_file, why);
+      return poolvm::kExitInvalidProgram;
+    }
+    config.pools = shape.pools;
+    config.stack_values = shape.stack_values;
+  }
+  if (!snapshot_dir.empty()) {
+    std::error_code ec;
+    std::filesystem::create_directories(snapshot_dir, ec);
+    if (ec || !std::filesystem::is_directory(snapshot_dir)) {
+      fmt::print(stderr, "poolvm: cannot write snapshots in '{}': {}\n", snapshot_dir,
+                 ec ? ec.message() : std::string("not a directory"));
+      return poolvm::kExitCantCreate;
+    }
   }
 
-  poolvm::RunResult result = vm.run_main(program_args);
+  poolvm::Vm vm(config);
+  if (int status = load(vm, file); status != 0) return status;
+  poolvm::RunResult result;
+  if (resume->parsed()) {
+    auto bytes = std::as_bytes(std::span(snapshot_bytes->data(), snapshot_bytes->size()));
+    if (vm.restore(bytes) != poolvm::Status::Ok) {
+      fmt::print(stderr, "{}: error: {}\n", snapshot_file, vm.last_error());
+      return poolvm::kExitInvalidProgram;
+    }
+    if (!vm.paused()) {
+      fmt::print(stderr, "{}: error: the snapshot holds no paused run to resume\n", snapshot_file);
+      return poolvm::kExitInvalidProgram;
+    }
+    vm.set_program_args(program_args);
+    // Resumed as `run` resumes a yield: with nil.
+    result = vm.resume();
+  } else {
+    // A library loads without `main` (spec §10); only running needs one.
+    if (vm.find("main") < 0) {
+      fmt::print(stderr, "{}: error: no function 'main'\n", file);
+      return poolvm::kExitInvalidProgram;
+    }
+    result = vm.run_main(program_args);
+  }
   // A yield of the main run goes to the host; here the host has nothing to
-  // send, so the run goes on at once (spec §11).
-  while (result.status == poolvm::Status::Yielded) result = vm.resume();
+  // send, so the run goes on at once (spec §11), after saving it if asked.
+  std::vector<std::byte> snap;
+  for (unsigned n = 1; result.status == poolvm::Status::Yielded; ++n) {
+    if (!snapshot_dir.empty()) {
+      size_t len = 0;
+      if (vm.snapshot(snap, len) == poolvm::Status::NoMemory) {
+        snap.resize(len);
+        vm.snapshot(snap, len);
+      }
+      std::string path = fmt::format("{}/yield-{:04}.snap", snapshot_dir, n);
+      std::FILE* f = std::fopen(path.c_str(), "wb");
+      if (f == nullptr || std::fwrite(snap.data(), 1, len, f) != len || std::fclose(f) != 0) {
+        fmt::print(stderr, "poolvm: cannot write '{}': {}\n", path, std::strerror(errno));
+        return poolvm::kExitCantCreate;
+      }
+    }
+    result = vm.resume();
+  }
   std::fflush(stdout);
   if (result.error) fmt::print(stderr, "{}", result.error->text());
   if (tracer) tracer->finish(vm);

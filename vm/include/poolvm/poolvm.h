@@ -284,6 +284,15 @@ struct PoolInfo : PoolCounts {
   std::string_view name;
 };
 
+// What a VM must be configured with to restore a snapshot: the pool
+// capacities and operand stack size it was taken with. false and `why`
+// when the bytes do not start like a snapshot of this version.
+struct SnapshotShape {
+  std::vector<PoolOverride> pools;
+  uint32_t stack_values = 0;
+};
+bool read_snapshot_shape(std::span<const std::byte> bytes, SnapshotShape& out, std::string& why);
+
 class Vm {
  public:
   explicit Vm(Config config = {});
@@ -395,6 +404,24 @@ class Vm {
   // Bytes the pools and operand stack of the loaded program need, i.e. the
   // size of Config::memory that would hold them (0 when nothing is loaded).
   size_t memory_needed() const;
+
+  // Snapshots (spec §12, format in docs/snapshots.md). snapshot() writes the
+  // state of an idle or paused VM — pools, globals, coroutines, frames,
+  // operand stacks, the paused run, step budget and statistics — into buf
+  // and sets `length` to the bytes written; NoMemory with `length` = bytes
+  // needed when buf is too small (buf's contents are then unspecified).
+  // BadArgument during a run. Allocates nothing.
+  Status snapshot(std::span<std::byte> buf, size_t& length) const;
+  // Replaces the VM's state with a snapshot's, which must come from the same
+  // program (content hash) with the same pool capacities and stack size;
+  // the host registers the same externs. The bytes are untrusted: anything
+  // not a consistent snapshot is BadArgument, last_error() says why, and the
+  // VM is unchanged. References the host held before become foreign; the
+  // step budget is the snapshot's. Allocates nothing.
+  Status restore(std::span<const std::byte> bytes);
+  // The program arguments argc/argv read, for a restored run (run_main sets
+  // them otherwise).
+  void set_program_args(std::vector<std::string> args);
 
   // Frees every block but the string constants, sets globals back to nil,
   // zeroes the statistics: the loaded program can run again from a clean
