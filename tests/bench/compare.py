@@ -33,6 +33,16 @@ BENCHMARKS = {
     "strings": ("tests/bench/programs/strings.pasm", []),
     "sieve": ("tests/bench/programs/sieve.pasm", []),
     "fannkuch": ("tests/bench/programs/fannkuch.pasm", []),
+    # The plain set (tests/bench/plain/): written as a simple compiler would
+    # emit them and never used to choose superinstructions (see
+    # docs/performance.md). Peers' versions sit next to each .pasm.
+    "words": ("tests/bench/plain/words.pasm", []),
+    "matrix": ("tests/bench/plain/matrix.pasm", []),
+    "hashtab": ("tests/bench/plain/hashtab.pasm", []),
+    "physics": ("tests/bench/plain/physics.pasm", []),
+    "fifo": ("tests/bench/plain/fifo.pasm", []),
+    "tokens": ("tests/bench/plain/tokens.pasm", []),
+    "heap": ("tests/bench/plain/heap.pasm", []),
 }
 
 # peer name -> (command prefix, file extension, flag that prints the version)
@@ -85,7 +95,8 @@ def version(peer):
 
 
 def ratio_table(names, peers, figures, unit, show):
-    """Markdown: a row per benchmark, poolvm's figure, then each peer's and poolvm/peer."""
+    """Markdown: a row per benchmark, poolvm's figure, then each peer's and
+    poolvm/peer; a dash where a peer has no version of the benchmark."""
     suffix = f" {unit}" if unit else ""
     lines = ["| benchmark | poolvm" + suffix + " |" + "".join(f" {p}{suffix} | ratio |" for p in peers),
              "|---|---:|" + "---:|---:|" * len(peers)]
@@ -93,6 +104,9 @@ def ratio_table(names, peers, figures, unit, show):
         mine = figures[(b, "poolvm")]
         row = f"| {b} | {show(mine)} |"
         for p in peers:
+            if (b, p) not in figures:
+                row += " — | — |"
+                continue
             row += f" {show(figures[(b, p)])} | {mine / max(figures[(b, p)], 1e-9):.2f}× |"
         lines.append(row)
     return "\n".join(lines)
@@ -146,22 +160,32 @@ def main():
 
     impls = ["poolvm"] + peers
 
+    def peer_file(impl, bench):
+        """The peer's version of the benchmark, or None when it has none."""
+        program = BENCHMARKS[bench][0]
+        ext = PEERS[impl][1]
+        for d in (os.path.join(ROOT, os.path.dirname(program)), PROGRAMS):
+            f = os.path.join(d, f"{bench}.{ext}")
+            if os.path.exists(f):
+                return f
+        return None
+
     def command(impl, bench):
         program, bargs = BENCHMARKS[bench]
         if impl == "poolvm":
             return [args.poolvm, "run", program] + bargs
-        prefix, ext, _ = PEERS[impl]
-        return prefix + [os.path.join(PROGRAMS, f"{bench}.{ext}")] + bargs
+        return PEERS[impl][0] + [peer_file(impl, bench)] + bargs
 
-    times = {(b, i): [] for b in names for i in impls}
-    rss = {(b, i): 0 for b in names for i in impls}
+    runs_of = {b: [i for i in impls if i == "poolvm" or peer_file(i, b)] for b in names}
+    times = {(b, i): [] for b in names for i in runs_of[b]}
+    rss = {(b, i): 0 for b in names for i in runs_of[b]}
     outputs = {}
     failed = False
     for r in range(args.runs):
         for b in names:
             # Alternate the order each round so no implementation always runs
             # right after the same neighbour.
-            order = impls if r % 2 == 0 else list(reversed(impls))
+            order = runs_of[b] if r % 2 == 0 else list(reversed(runs_of[b]))
             for i in order:
                 secs, kib, out, status, err = run_once(command(i, b))
                 if status != 0:
@@ -174,7 +198,7 @@ def main():
         print(f"round {r + 1}/{args.runs} done", file=sys.stderr)
 
     for b in names:
-        for i in peers:
+        for i in runs_of[b][1:]:
             if outputs[(b, i)] != outputs[(b, "poolvm")]:
                 print(f"MISMATCH {b}: {i} printed something other than poolvm", file=sys.stderr)
                 failed = True
