@@ -1,6 +1,6 @@
 ; hashtab.pasm — an open-addressing hash table (linear probing) in one
 ; record of 2 * 65536 slots, keys and values interleaved; insert 40,000 keys,
-; look up each and as many missing ones, clear; three rounds.
+; look up each and as many missing ones, clear; twelve rounds.
 .pool table slots=131072 blocks=1
 
 .func main
@@ -162,7 +162,7 @@ next:
     add
     store round
     load round
-    push 3
+    push 12
     lt
     jnz rounds
     load found

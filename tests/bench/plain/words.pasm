@@ -120,7 +120,7 @@ scanned:
     add
     store r
     load r
-    push 6000
+    push 30000
     lt
     jnz lines
     load count
