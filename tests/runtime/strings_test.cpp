@@ -166,7 +166,10 @@ TEST_CASE("a chain that is no run reads right in any order, and substrings and c
   uint32_t again = make(s, other);
   for (uint32_t i = 0; i < other.size(); ++i) REQUIRE(s.byte_at(again, i) == static_cast<uint8_t>(other[i]));
 
-  for (auto [start, n] : {std::pair{0u, 0u}, {0u, 31u}, {5u, 20u}, {30u, 4u}, {31u, 64u}, {33u, 140u}, {0u, 185u}}) {
+  for (std::pair<uint32_t, uint32_t> range : {std::pair{0u, 0u}, {0u, 31u}, {5u, 20u}, {30u, 4u}, {31u, 64u}, {33u, 140u}, {0u, 185u}}) {
+    // Plain variables, not a structured binding: clang's C++20 cannot
+    // capture one in CAPTURE's lambda.
+    uint32_t start = range.first, n = range.second;
     CAPTURE(start);
     CAPTURE(n);
     uint32_t sub = s.alloc(n);
