@@ -76,6 +76,14 @@ inline Value* indexed_slot(Pool* pools, const Value& ref, const Value& index) {
   return reinterpret_cast<Value*>(p.block(ref.block)) + index.i;
 }
 
+// The same for getf/setf's constant slot number.
+inline Value* field_slot(Pool* pools, const Value& ref, uint32_t n) {
+  if (static_cast<unsigned>(ref.tag) - static_cast<unsigned>(Tag::Cons) > 1u) return nullptr;
+  Pool& p = pools[ref.pool];
+  if (n >= p.stride() / sizeof(Value) || p.check(ref.block, ref.gen) != Pool::Check::Live) return nullptr;
+  return reinterpret_cast<Value*>(p.block(ref.block)) + n;
+}
+
 }  // namespace
 
 // Where a superinstruction's handler finds the operand of the k-th
@@ -286,6 +294,13 @@ static Machine::Outcome execute_loop(Machine& m, FrameHeader* frame, Value* sp, 
     if (pools[(v).pool].check((v).block, (v).gen) != Pool::Check::Live)     \
       FAIL_FAULT(m.check_live(v));                                          \
   } while (0)
+// Inline: the fast path is one compare; only a dead reference goes out of
+// line to build its message.
+#define REQUIRE_LIVE(v)                                                                 \
+  do {                                                                                  \
+    if (pools[(v).pool].check((v).block, (v).gen) != Pool::Check::Live) [[unlikely]]   \
+      FAIL_FAULT(m.check_live(v));                                                      \
+  } while (0)
 #define REQUIRE_SLOTS_REF(v)                                                          \
   do {                                                                                \
     if ((v).tag != Tag::Cons && (v).tag != Tag::Rec) TYPE_ERROR1("a record or cons", v); \
@@ -414,6 +429,10 @@ dispatch:
     if (a->tag == Tag::Int && b.tag == Tag::Int) [[likely]] {                   \
       uint64_t x = static_cast<uint64_t>(a->i), y = static_cast<uint64_t>(b.i); \
       a->i = static_cast<int64_t>(int_expr);                                    \
+    } else if (a->tag == Tag::Float && b.tag == Tag::Float) {                   \
+      /* the tag stays Float: no conversions, no rebuilt value */               \
+      double x = a->f, y = b.f;                                                 \
+      a->f = float_expr;                                                        \
     } else if (a->is_number() && b.is_number()) {                               \
       double x = a->as_double(), y = b.as_double();                             \
       *a = Value::real(float_expr);                                             \
@@ -434,6 +453,8 @@ dispatch:
     if (a->tag == Tag::Int && b.tag == Tag::Int) {
       if (b.i == 0) FAIL("division by zero", "division by zero");
       a->i = int_div(a->i, b.i);
+    } else if (a->tag == Tag::Float && b.tag == Tag::Float) {
+      a->f = a->f / b.f;
     } else if (a->is_number() && b.is_number()) {
       *a = Value::real(a->as_double() / b.as_double());
     } else {
@@ -503,6 +524,10 @@ dispatch:
     NEXT();
   }
   CASE(Sqrt) {
+    if (sp[-1].tag == Tag::Float) [[likely]] {
+      sp[-1].f = std::sqrt(sp[-1].f);
+      NEXT();
+    }
     if (!sp[-1].is_number()) TYPE_ERROR1("a number", sp[-1]);
     sp[-1] = Value::real(std::sqrt(sp[-1].as_double()));
     NEXT();
@@ -520,8 +545,8 @@ dispatch:
     } else if (a->tag != b.tag) {                                                   \
       eq = false;                                                                   \
     } else if (a->tag == Tag::Str) {                                                \
-      if (auto f = m.check_live(*a)) FAIL_FAULT(f);                                 \
-      if (auto f = m.check_live(b)) FAIL_FAULT(f);                                  \
+      REQUIRE_LIVE(*a);                                 \
+      REQUIRE_LIVE(b);                                  \
       eq = strings.equal(a->block, b.block);                                        \
     } else if (a->is_ref()) {                                                       \
       eq = same_ref(*a, b);                                                         \
@@ -548,8 +573,8 @@ dispatch:
     } else if (a->is_number() && b.is_number()) {                               \
       r = a->as_double() cmp b.as_double();                                     \
     } else if (a->tag == Tag::Str && b.tag == Tag::Str) {                       \
-      if (auto f = m.check_live(*a)) FAIL_FAULT(f);                             \
-      if (auto f = m.check_live(b)) FAIL_FAULT(f);                              \
+      REQUIRE_LIVE(*a);                             \
+      REQUIRE_LIVE(b);                              \
       r = strings.compare(a->block, b.block) cmp 0;                             \
     } else {                                                                    \
       TYPE_ERROR2("two numbers or two strings", *a, b);                         \
@@ -989,6 +1014,10 @@ dispatch:
 
   CASE(GetF) {
     a = sp - 1;
+    if (Value* slot = field_slot(pools, *a, static_cast<uint32_t>(pc->a))) [[likely]] {
+      copy_value(*a, *slot);
+      NEXT();
+    }
     REQUIRE_SLOTS_REF(*a);
     uint32_t n = m.slots[a->pool];
     if (static_cast<uint32_t>(pc->a) >= n)
@@ -998,6 +1027,11 @@ dispatch:
   }
   CASE(SetF) {
     a = sp - 2;
+    if (Value* slot = field_slot(pools, *a, static_cast<uint32_t>(pc->a))) [[likely]] {
+      copy_value(*slot, sp[-1]);
+      sp -= 2;
+      NEXT();
+    }
     REQUIRE_SLOTS_REF(*a);
     uint32_t n = m.slots[a->pool];
     if (static_cast<uint32_t>(pc->a) >= n)
@@ -1041,7 +1075,7 @@ dispatch:
   CASE(Len) {
     a = sp - 1;
     if (a->tag == Tag::Str) {
-      if (auto f = m.check_live(*a)) FAIL_FAULT(f);
+      REQUIRE_LIVE(*a);
       *a = Value::integer(strings.length(a->block));
     } else {
       if (a->tag != Tag::Cons && a->tag != Tag::Rec) TYPE_ERROR1("a string, record or cons", *a);
@@ -1095,20 +1129,26 @@ dispatch:
     a = sp - 2;
     const Value& b = sp[-1];
     if (a->tag != Tag::Str || b.tag != Tag::Str) TYPE_ERROR2("two strings", *a, b);
-    if (auto f = m.check_live(*a)) FAIL_FAULT(f);
-    if (auto f = m.check_live(b)) FAIL_FAULT(f);
+    REQUIRE_LIVE(*a);
+    REQUIRE_LIVE(b);
     uint64_t len = uint64_t{strings.length(a->block)} + strings.length(b.block);
     if (len > UINT32_MAX) FAIL("range error", "range error: string of {} bytes is too long", len);
     NEW_STRING(s, static_cast<uint32_t>(len));
-    StrPool::Writer w(strings, s);
-    w.put_from(a->block);
-    w.put_from(b.block);
+    strings.concat_into(a->block, b.block, s);
     *a = strings.value(s);
     --sp;
     NEXT();
   }
   CASE(ToStr) {
     a = sp - 1;
+    if (a->tag == Tag::Int) {  // the common case, without the general printer
+      fmt::format_int digits(a->i);
+      NEW_STRING(s, static_cast<uint32_t>(digits.size()));
+      StrPool::Writer w(strings, s);
+      w.put(std::string_view(digits.data(), digits.size()));
+      *a = strings.value(s);
+      NEXT();
+    }
     m.scratch.clear();
     if (auto f = m.append_printed(*a, m.scratch)) FAIL_FAULT(f);
     NEW_STRING(s, static_cast<uint32_t>(m.scratch.size()));
@@ -1121,19 +1161,13 @@ dispatch:
     a = sp - 3;
     if (a->tag != Tag::Str) TYPE_ERROR1("a string", *a);
     if (sp[-2].tag != Tag::Int || sp[-1].tag != Tag::Int) TYPE_ERROR2("int start and length", sp[-2], sp[-1]);
-    if (auto f = m.check_live(*a)) FAIL_FAULT(f);
+    REQUIRE_LIVE(*a);
     int64_t start = sp[-2].i, n = sp[-1].i;
     uint32_t len = strings.length(a->block);
     if (start < 0 || n < 0 || start > len || n > len - start)
       FAIL("index error", "index out of range: substr {} {} of a string of {} bytes", start, n, len);
     NEW_STRING(s, static_cast<uint32_t>(n));
-    StrPool::Writer w(strings, s);
-    uint64_t pos = 0, from = static_cast<uint64_t>(start), to = from + static_cast<uint64_t>(n);
-    strings.for_each_chunk(a->block, [&](std::string_view c) {
-      uint64_t lo = std::max(pos, from), hi = std::min<uint64_t>(pos + c.size(), to);
-      if (lo < hi) w.put(c.substr(lo - pos, hi - lo));
-      pos += c.size();
-    });
+    strings.copy_range(a->block, a->gen, static_cast<uint32_t>(start), static_cast<uint32_t>(n), s);
     *a = strings.value(s);
     sp -= 2;
     NEXT();
@@ -1142,18 +1176,18 @@ dispatch:
     a = sp - 2;
     if (a->tag != Tag::Str) TYPE_ERROR1("a string", *a);
     if (sp[-1].tag != Tag::Int) TYPE_ERROR1("an int index", sp[-1]);
-    if (auto f = m.check_live(*a)) FAIL_FAULT(f);
+    REQUIRE_LIVE(*a);
     int64_t i = sp[-1].i;
     uint32_t len = strings.length(a->block);
     if (i < 0 || i >= len) FAIL("index error", "index out of range: byte {} of a string of {} bytes", i, len);
-    *a = Value::integer(strings.byte_at(a->block, static_cast<uint32_t>(i)));
+    *a = Value::integer(strings.byte_at(a->block, a->gen, static_cast<uint32_t>(i)));
     --sp;
     NEXT();
   }
   CASE(ToInt) {
     a = sp - 1;
     if (a->tag != Tag::Str) TYPE_ERROR1("a string", *a);
-    if (auto f = m.check_live(*a)) FAIL_FAULT(f);
+    REQUIRE_LIVE(*a);
     // Decimal digits with an optional sign, nothing else; nil when out of int64 range.
     bool neg = false, ok = true, any = false, first = true;
     uint64_t mag = 0;

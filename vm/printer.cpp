@@ -68,7 +68,11 @@ struct Printer {
     switch (v.tag) {
       case Tag::Nil: fmt::format_to(it, "nil"); return std::nullopt;
       case Tag::Bool: fmt::format_to(it, "{}", v.b ? "true" : "false"); return std::nullopt;
-      case Tag::Int: fmt::format_to(it, "{}", v.i); return std::nullopt;
+      case Tag::Int: {
+        fmt::format_int digits(v.i);  // no format string to parse: ints are most of what is printed
+        out.append(digits.data(), digits.data() + digits.size());
+        return std::nullopt;
+      }
       case Tag::Float: append_float(v.f, out); return std::nullopt;
       case Tag::Str: {
         if (auto f = m.check_live(v)) return f;

@@ -7,6 +7,7 @@ implementation prints exactly what poolvm prints, and exits 1 if one does not.
 
 Usage: tests/bench/compare.py [--poolvm build/poolvm] [--runs 5]
                               [--only fib,loop] [--peers lua5.4,luajit]
+                              [--clock wall|cpu]
 Not part of the test command: benchmarks are measured, never asserted.
 """
 import argparse
@@ -33,6 +34,16 @@ BENCHMARKS = {
     "strings": ("tests/bench/programs/strings.pasm", []),
     "sieve": ("tests/bench/programs/sieve.pasm", []),
     "fannkuch": ("tests/bench/programs/fannkuch.pasm", []),
+    # The plain set (tests/bench/plain/): written as a simple compiler would
+    # emit them and never used to choose superinstructions (see
+    # docs/performance.md). Peers' versions sit next to each .pasm.
+    "words": ("tests/bench/plain/words.pasm", []),
+    "matrix": ("tests/bench/plain/matrix.pasm", []),
+    "hashtab": ("tests/bench/plain/hashtab.pasm", []),
+    "physics": ("tests/bench/plain/physics.pasm", []),
+    "fifo": ("tests/bench/plain/fifo.pasm", []),
+    "tokens": ("tests/bench/plain/tokens.pasm", []),
+    "heap": ("tests/bench/plain/heap.pasm", []),
 }
 
 # peer name -> (command prefix, file extension, flag that prints the version)
@@ -46,18 +57,22 @@ PEERS = {
 TIME = "/usr/bin/time"  # GNU time (Debian package `time`), for peak RSS
 
 
-def run_once(cmd):
-    """Runs cmd; returns (seconds, its peak RSS in KiB, stdout, exit status, stderr)."""
+def run_once(cmd, clock="wall"):
+    """Runs cmd; returns (seconds, its peak RSS in KiB, stdout, exit status, stderr).
+    Seconds are wall time, or with clock="cpu" the child's user + system CPU
+    time, which a machine shared with other work disturbs far less."""
     # Linux carries a process's peak RSS across exec, so a child forked from
     # this (large) Python would report Python's own; GNU time is small.
     with tempfile.NamedTemporaryFile() as rss, tempfile.TemporaryFile() as err:
         start = time.perf_counter()
-        proc = subprocess.run([TIME, "-f", "%M", "-o", rss.name] + cmd, stdout=subprocess.PIPE, stderr=err,
+        proc = subprocess.run([TIME, "-f", "%U %S %M", "-o", rss.name] + cmd, stdout=subprocess.PIPE, stderr=err,
                               cwd=ROOT)
         elapsed = time.perf_counter() - start
         err.seek(0)
-        lines = open(rss.name).read().split()
-        kib = int(lines[-1]) if lines and lines[-1].isdigit() else 0
+        fields = open(rss.name).read().split()
+        kib = int(fields[-1]) if fields and fields[-1].isdigit() else 0
+        if clock == "cpu" and len(fields) >= 3:
+            elapsed = float(fields[-3]) + float(fields[-2])
         return elapsed, kib, proc.stdout, proc.returncode, err.read()
 
 
@@ -85,7 +100,8 @@ def version(peer):
 
 
 def ratio_table(names, peers, figures, unit, show):
-    """Markdown: a row per benchmark, poolvm's figure, then each peer's and poolvm/peer."""
+    """Markdown: a row per benchmark, poolvm's figure, then each peer's and
+    poolvm/peer; a dash where a peer has no version of the benchmark."""
     suffix = f" {unit}" if unit else ""
     lines = ["| benchmark | poolvm" + suffix + " |" + "".join(f" {p}{suffix} | ratio |" for p in peers),
              "|---|---:|" + "---:|---:|" * len(peers)]
@@ -93,6 +109,9 @@ def ratio_table(names, peers, figures, unit, show):
         mine = figures[(b, "poolvm")]
         row = f"| {b} | {show(mine)} |"
         for p in peers:
+            if (b, p) not in figures:
+                row += " — | — |"
+                continue
             row += f" {show(figures[(b, p)])} | {mine / max(figures[(b, p)], 1e-9):.2f}× |"
         lines.append(row)
     return "\n".join(lines)
@@ -125,6 +144,8 @@ def main():
     ap.add_argument("--runs", type=int, default=5)
     ap.add_argument("--only", default="", help="comma list of benchmarks")
     ap.add_argument("--peers", default="", help="comma list of peers (default: all installed)")
+    ap.add_argument("--clock", choices=["wall", "cpu"], default="wall",
+                    help="wall time (default) or user+system CPU time of the run")
     args = ap.parse_args()
 
     names = [n for n in args.only.split(",") if n] or list(BENCHMARKS)
@@ -146,24 +167,34 @@ def main():
 
     impls = ["poolvm"] + peers
 
+    def peer_file(impl, bench):
+        """The peer's version of the benchmark, or None when it has none."""
+        program = BENCHMARKS[bench][0]
+        ext = PEERS[impl][1]
+        for d in (os.path.join(ROOT, os.path.dirname(program)), PROGRAMS):
+            f = os.path.join(d, f"{bench}.{ext}")
+            if os.path.exists(f):
+                return f
+        return None
+
     def command(impl, bench):
         program, bargs = BENCHMARKS[bench]
         if impl == "poolvm":
             return [args.poolvm, "run", program] + bargs
-        prefix, ext, _ = PEERS[impl]
-        return prefix + [os.path.join(PROGRAMS, f"{bench}.{ext}")] + bargs
+        return PEERS[impl][0] + [peer_file(impl, bench)] + bargs
 
-    times = {(b, i): [] for b in names for i in impls}
-    rss = {(b, i): 0 for b in names for i in impls}
+    runs_of = {b: [i for i in impls if i == "poolvm" or peer_file(i, b)] for b in names}
+    times = {(b, i): [] for b in names for i in runs_of[b]}
+    rss = {(b, i): 0 for b in names for i in runs_of[b]}
     outputs = {}
     failed = False
     for r in range(args.runs):
         for b in names:
             # Alternate the order each round so no implementation always runs
             # right after the same neighbour.
-            order = impls if r % 2 == 0 else list(reversed(impls))
+            order = runs_of[b] if r % 2 == 0 else list(reversed(runs_of[b]))
             for i in order:
-                secs, kib, out, status, err = run_once(command(i, b))
+                secs, kib, out, status, err = run_once(command(i, b), args.clock)
                 if status != 0:
                     print(f"FAIL {b} under {i}: exit {status}\n{err.decode(errors='replace')}", file=sys.stderr)
                     failed = True
@@ -174,14 +205,14 @@ def main():
         print(f"round {r + 1}/{args.runs} done", file=sys.stderr)
 
     for b in names:
-        for i in peers:
+        for i in runs_of[b][1:]:
             if outputs[(b, i)] != outputs[(b, "poolvm")]:
                 print(f"MISMATCH {b}: {i} printed something other than poolvm", file=sys.stderr)
                 failed = True
 
     med = {k: statistics.median(v) for k, v in times.items()}
     print(f"Measured {datetime.date.today().isoformat()} on {machine()}; "
-          f"median of {args.runs} alternating runs; ratio = poolvm time / peer time (below 1 means poolvm is faster).")
+          f"median of {args.runs} alternating runs, {args.clock} time; ratio = poolvm time / peer time (below 1 means poolvm is faster).")
     print()
     print("Versions: " + "; ".join([f"poolvm {args.poolvm}"] + [f"{p}: {version(p)}" for p in peers]))
     print()

@@ -144,3 +144,29 @@ TEST_CASE("index errors name a record's fields when the program named them") {
   CHECK(r.out == "9\n4\n");
   CHECK(r.status == 0);
 }
+
+TEST_CASE("byte and substr read long strings built piecewise, front to back and back to front") {
+  // Freeing each temporary as the string grows scatters its chain over the
+  // pool, so reads go through the cursor as well as through run marks.
+  std::string want;
+  for (int i = 0; i < 200; ++i) want += std::to_string(i * 7919);
+  long sum = 0;
+  for (size_t j = 0; j < want.size(); ++j) sum += static_cast<unsigned char>(want[j]) * static_cast<long>(j % 7 + 1);
+  std::string prog = main_of(
+      "push \"\"\n push 0\n push 0\n substr\n store s\n push 0\n store i\n"
+      "grow: load i\n push 7919\n mul\n tostr\n store t\n load s\n load t\n concat\n load s\n pool_free\n store s\n"
+      " load t\n pool_free\n load i\n push 1\n add\n dup\n store i\n push 200\n lt\n jnz grow\n"
+      "push 0\n store sum\n push 0\n store j\n"
+      "fwd: load j\n load s\n len\n lt\n jz back\n load sum\n load s\n load j\n byte\n load j\n push 7\n mod\n push 1\n add\n"
+      " mul\n add\n store sum\n load j\n push 1\n add\n store j\n jmp fwd\n"
+      "back: load sum\n print\n push 0\n store sum\n load s\n len\n store j\n"
+      "down: load j\n jz done\n load j\n push 1\n sub\n store j\n load sum\n load s\n load j\n byte\n load j\n push 7\n"
+      " mod\n push 1\n add\n mul\n add\n store sum\n jmp down\n"
+      "done: load sum\n print\n load s\n push 300\n push 70\n substr\n print\n"
+      "load s\n pool_free\n load s\n push 500\n byte\n print\n push 0\n ret",
+      "s t i sum j");
+  Ran r = run_text(prog);
+  CHECK(r.out == std::to_string(sum) + "\n" + std::to_string(sum) + "\n" + want.substr(300, 70) + "\n");
+  CHECK(r.status == 70);
+  CHECK(r.error.find("use after free") != std::string::npos);
+}
