@@ -569,9 +569,20 @@ bool Restorer::check_strings() {
     uint32_t len = get32(p_ + str_off_[b] + 4);
     uint64_t blocks = len == 0 ? 1 : (uint64_t{len} + bytes - 1) / bytes;
     uint32_t cur = b;
+    // A chain of two or more blocks may say, in its second block's `len`,
+    // that its blocks are consecutive (StrPool reads block k as b ± k without
+    // walking): the claim must hold, or a read would land in another block.
+    uint32_t mark = StrPool::kRunNone;
     for (uint64_t k = 0; k < blocks; ++k) {
       if (cur == Pool::kNoBlock || bit(visited_str_, cur))
         return refuse("str block {}: a string of {} bytes needs {} blocks, its chain is shorter", b, len, blocks);
+      if (k == 1) {
+        mark = get32(p_ + str_off_[cur] + 4);
+        if (mark != StrPool::kRunNone && mark != StrPool::kRunUp && mark != StrPool::kRunDown)
+          return refuse("str block {}: its second block has an unknown run mark {}", b, mark);
+      }
+      if ((mark == StrPool::kRunUp && cur != b + k) || (mark == StrPool::kRunDown && cur != b - k))
+        return refuse("str block {}: marked as a run of consecutive blocks, but block {} of it is {}", b, k, cur);
       set_bit(visited_str_, cur);
       ++covered;
       cur = next_of(cur);

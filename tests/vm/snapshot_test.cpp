@@ -7,6 +7,7 @@
 
 #include <fmt/format.h>
 
+#include <cstring>
 #include <fstream>
 #include <memory>
 #include <sstream>
@@ -459,6 +460,44 @@ TEST_CASE("every byte flip of a snapshot is refused or restores a state that run
     CAPTURE(i);
     CHECK(vm->restore(bad) == Status::BadArgument);
   }
+}
+
+TEST_CASE("a string marked as a run of consecutive blocks is refused unless its blocks are that run") {
+  // Two 40-byte halves make an 80-byte string of three str blocks, taken
+  // from the bump cursor: consecutive and ascending, so marked kRunUp (1) in
+  // its second block. A snapshot that says kRunDown (2) instead would make
+  // byte reads land in other blocks: restore must refuse it.
+  const std::string text =
+      ".func main\n.local s\n    push \"0123456789012345678901234567890123456789\"\n"
+      "    push \"abcdefghijabcdefghijabcdefghijabcdefghij\"\n    concat\n    store s\n"
+      "    push nil\n    yield\n    pop\n    load s\n    push 70\n    byte\n    ret\n.end\n";
+  std::string out;
+  auto vm = make_vm(text, out);
+  REQUIRE(vm->run_main().status == Status::Yielded);
+  std::vector<std::byte> snap = take(*vm);
+  const std::byte up[4] = {std::byte{1}, std::byte{0}, std::byte{0}, std::byte{0}};
+  size_t tried = 0, refused_as_run = 0;
+  for (size_t i = 0; i + 4 <= snap.size(); ++i) {
+    if (std::memcmp(snap.data() + i, up, 4) != 0) continue;
+    std::vector<std::byte> bad = snap;
+    bad[i] = std::byte{2};
+    ++tried;
+    auto fresh = make_vm(text, out);
+    if (fresh->restore(bad) != Status::Ok) {
+      if (std::string(fresh->last_error()).find("marked as a run") != std::string::npos) ++refused_as_run;
+      continue;
+    }
+    run_out(*fresh);  // whatever else that word was, the state runs safely
+  }
+  CHECK(tried > 0);
+  // The result and both 40-byte constants (two blocks each) are marked runs.
+  CHECK(refused_as_run == 3);
+  // Unmarked (0) is always a true claim: it restores and reads the same byte.
+  auto fresh = make_vm(text, out);
+  REQUIRE(fresh->restore(snap) == Status::Ok);
+  RunResult r = fresh->resume();
+  CHECK(r.status == Status::Ok);
+  CHECK(r.value.as_int() == 'a' + 0 + (70 - 40) % 10);
 }
 
 TEST_CASE("read_snapshot_shape gives the capacities to configure a VM with") {
