@@ -1586,6 +1586,8 @@ Machine::Outcome Machine::execute(uint32_t func, std::span<const Value> argv, Va
     [[unlikely]] return refuse_start(*this, func, StartFailure::Interrupted, error);
   uint32_t blk = frame_pool.alloc();
   if (blk == Pool::kNoBlock) [[unlikely]] return refuse_start(*this, func, StartFailure::NoFrame, error);
+  // Suspended coroutines' frames, made by an earlier run, may be another loop's.
+  if (loop_now() != frames_loop) [[unlikely]] rebase_frames(nullptr);
   auto* frame = reinterpret_cast<FrameHeader*>(frame_pool.block(blk));
   *frame = FrameHeader{nullptr, nullptr, sp, func, blk};
   Value* locals = frame_locals(frame);
@@ -1607,19 +1609,18 @@ Machine::Outcome Machine::resume(const Value& sent, Value& result, int64_t& halt
   Value* sp = p.sp;
   if (p.yielded) *sp++ = sent;
   steps = p.steps;
+  rebase_frames(p.frame);
+  return run_loop(*this, p.frame, sp, p.pc, result, halt_code, error);
+}
+
+void Machine::rebase_frames(FrameHeader* top) {
   // The frames' return addresses point into the code array of the loop that
   // made them; the loop that continues may run another array (a budget runs
-  // module.code, the plain loop the threaded copy). Indices are shared.
-  const void* (*address_of)(const Machine&, uint32_t) = nullptr;
-#ifndef POOLVM_NO_TRACING
-  if (observer != nullptr) address_of = &code_address<kTraced>;
-  else
-#endif
-    address_of = max_steps != 0 ? &code_address<kCounted> : &code_address<kFast>;
-  for_each_frame(p.frame, [&](FrameHeader* fr) {
-    if (fr->caller != nullptr) fr->return_pc = address_of(*this, code_index(fr->return_pc));
+  // its threaded copy, the plain loop another). Indices are shared.
+  frames_loop = loop_now();
+  for_each_frame(top, [&](FrameHeader* fr) {
+    if (fr->caller != nullptr) fr->return_pc = return_address(code_index(fr->return_pc));
   });
-  return run_loop(*this, p.frame, sp, p.pc, result, halt_code, error);
 }
 
 const void* Machine::return_address(uint32_t index) const {

@@ -224,6 +224,21 @@ struct Machine {
   // The address of code index `index` in the code array the next run or
   // resume with the current settings executes: for frames made by restore.
   const void* return_address(uint32_t index) const;
+  // Which loop the frames' return addresses were made for: 0 the plain
+  // loop, 1 the budgeted one, 2 the traced one (each runs its own code
+  // array). Frames outlive runs in suspended coroutines and the paused run,
+  // so a run whose loop differs (the host changed the budget or observer
+  // since) rebases them all first.
+  uint8_t frames_loop = 0;
+  uint8_t loop_now() const {
+#ifndef POOLVM_NO_TRACING
+    if (observer != nullptr) return 2;
+#endif
+    return max_steps != 0 ? 1 : 0;
+  }
+  // Points every frame's return address (from `top` down, every resumer's,
+  // every suspended coroutine's) into the code array of loop_now().
+  void rebase_frames(FrameHeader* top);
 };
 
 void append_float(double d, fmt::memory_buffer& out);

@@ -813,6 +813,7 @@ void Restorer::apply(SnapshotBudget& budget) {
   budget.max_steps = max_steps_;
   budget.suspend = (flags_ & kFlagSuspend) != 0;
   m.max_steps = max_steps_;  // return addresses are for the loop that runs next
+  m.frames_loop = m.loop_now();
   PoolSet& ps = *m.pools;
   auto owner_base = [&](uint32_t owner) {
     return owner == kNone ? m.stack : co_stack(co_at(m, owner));

@@ -310,3 +310,38 @@ TEST_CASE("a run suspended inside a coroutine resumes there, for every budget") 
     CHECK(out == whole.out);
   }
 }
+
+TEST_CASE("a coroutine suspended in a nested call continues under whichever loop the next call runs") {
+  // The coroutine's frames keep return addresses from the run that made
+  // them; each later call may run another loop (a budget turned on or off
+  // between calls), whose code array is another. Returning from `inner`
+  // must land in the right one every time.
+  const char* text =
+      ".global c\n"
+      ".func inner x\n    load x\n    yield\n    ret\n.end\n"
+      ".func body\n.local i\n    push 0\n    store i\ntop:\n    load i\n    call inner\n    pop\n"
+      "    load i\n    push 1\n    add\n    store i\n    jmp top\n.end\n"
+      ".func setup\n    cocreate body\n    gstore c\n    push 0\n    ret\n.end\n"
+      ".func next\n    gload c\n    push nil\n    coresume\n    ret\n.end\n";
+  poolvm::Vm vm;
+  REQUIRE(vm.load_source(text, "switch.pasm"));
+  poolvm::HostValue r;
+  REQUIRE(vm.call(vm.find("setup"), {}, r) == Status::Ok);
+  const uint64_t budgets[] = {0, 1000, 1000, 0, 0, 5000, 0, 1000, 0, 1000, 1000, 0};
+  int64_t want = 0;
+  for (uint64_t budget : budgets) {
+    CAPTURE(budget);
+    vm.set_step_budget(budget, false);
+    REQUIRE(vm.call(vm.find("next"), {}, r) == Status::Ok);
+    CHECK(r.as_int() == want++);
+  }
+  // And under a suspending budget small enough to pause inside the calls.
+  vm.set_step_budget(2, true);
+  for (int i = 0; i < 3; ++i) {
+    RunResult rr = vm.call(vm.find("next"), {});
+    while (rr.status == Status::Suspended) rr = vm.resume();
+    REQUIRE(rr.status == Status::Ok);
+    CHECK(rr.value.as_int() == want++);
+    vm.set_step_budget(i % 2 == 0 ? 0 : 2, i % 2 != 0);
+  }
+}
