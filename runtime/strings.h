@@ -18,6 +18,7 @@
 //   it is never needed to read a pool correctly.
 #pragma once
 
+#include <bit>
 #include <cstdint>
 #include <cstring>
 #include <string_view>
@@ -31,10 +32,9 @@ namespace poolvm {
 class StrPool {
  public:
   explicit StrPool(Pool& pool) : pool_(pool), bytes_(pool.stats().block_bytes) {
-    if ((bytes_ & (bytes_ - 1)) == 0)
-      while ((1u << shift_) < bytes_) ++shift_;
-    else
-      shift_ = kNoShift;
+    // One instruction, not a loop: every run (each host call) builds a StrPool.
+    // (Not has_single_bit: without -mpopcnt that is a libgcc call.)
+    shift_ = bytes_ != 0 && (bytes_ & (bytes_ - 1)) == 0 ? static_cast<uint32_t>(std::countr_zero(bytes_)) : kNoShift;
   }
 
   // The second block's `len` field of a chain of two or more blocks.
