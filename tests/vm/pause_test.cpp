@@ -18,13 +18,6 @@ using poolvm::Vm;
 
 namespace {
 
-std::string read_file(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  std::stringstream ss;
-  ss << in.rdbuf();
-  return ss.str();
-}
-
 // A VM whose output is collected into `out`.
 struct Captured {
   std::string out;

@@ -2,10 +2,20 @@
 // captures what it printed, for the vm tests.
 #pragma once
 
+#include <fstream>
+#include <sstream>
 #include <string>
 #include <vector>
 
 #include "poolvm/poolvm.h"
+
+// The whole of a file (a program under programs/, say), or "" when unreadable.
+inline std::string read_file(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  std::stringstream ss;
+  ss << in.rdbuf();
+  return ss.str();
+}
 
 struct Ran {
   bool loaded = false;

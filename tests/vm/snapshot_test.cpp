@@ -22,13 +22,6 @@ using poolvm::Vm;
 
 namespace {
 
-std::string read_file(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  std::stringstream ss;
-  ss << in.rdbuf();
-  return ss.str();
-}
-
 std::string program(const char* name) {
   std::string text = read_file(std::string(POOLVM_SOURCE_DIR) + "/programs/" + name + ".pasm");
   REQUIRE(!text.empty());
