@@ -84,6 +84,22 @@ inline Value* field_slot(Pool* pools, const Value& ref, uint32_t n) {
   return reinterpret_cast<Value*>(p.block(ref.block)) + n;
 }
 
+// Takes a run's steps off the budget left; true (and `left` wrapped) when
+// the budget has no room for them. On x86-64 the count stays in memory, one
+// subtract from the stack slot and a branch on the borrow, so that the
+// counting loop needs no more registers than the plain one.
+[[maybe_unused]] inline bool charge_borrows(uint64_t& left, uint64_t run) {
+#if defined(__x86_64__) && (defined(__GNUC__) || defined(__clang__))
+  bool borrow;
+  asm("subq %2, %0" : "+m"(left), "=@ccb"(borrow) : "r"(run) : "cc");
+  return borrow;
+#else
+  const bool borrow = run > left;
+  left -= run;
+  return borrow;
+#endif
+}
+
 }  // namespace
 
 // Where a superinstruction's handler finds the operand of the k-th
@@ -157,7 +173,7 @@ struct Runs {
   std::vector<uint8_t> leader;
   std::vector<uint16_t> rest;
 };
-Runs straight_line_runs(const Module& module) {
+[[maybe_unused]] Runs straight_line_runs(const Module& module) {
   const size_t n = module.code.size();
   Runs r{std::vector<uint8_t>(n, 0), std::vector<uint16_t>(n, 1)};
   auto transfers = [&](size_t i) {
@@ -243,7 +259,9 @@ static Machine::Outcome execute_loop(Machine& m, FrameHeader* frame, Value* sp, 
   else code = kMode == kFast ? m.fast_code.data() : m.module.code.data();
   // Budgeted runs charge steps per straight-line run (see straight_line_runs).
   constexpr bool kRuns = kMode == kCounted && std::is_same_v<Code, ThreadedInstr>;
-  [[maybe_unused]] const Code* const exact = kRuns ? reinterpret_cast<const Code*>(m.threaded_exact.data()) : nullptr;
+  // The exact-stepping copy (kRuns only); read where used, off the hot path,
+  // so it holds no register.
+#define exact (reinterpret_cast<const Code*>(m.threaded_exact.data()))
   const Function* const funcs = m.module.functions.data();
   const Value* const constants = m.constants.data();
   const ConstDivisor* const divisors = m.divisors.data();
@@ -258,6 +276,13 @@ static Machine::Outcome execute_loop(Machine& m, FrameHeader* frame, Value* sp, 
   const uint64_t max_steps = m.max_steps;
   // Per run or resume: a resumed run's count goes on from where it paused.
   const uint64_t step_cap = max_steps != 0 && max_steps <= UINT64_MAX - steps ? steps + max_steps : UINT64_MAX;
+  // The run-charging loop counts down the steps left instead (steps is then
+  // step_cap - left, worked out only where a run stops), and keeps the count
+  // in memory: held in a register it pushed the frame pointer and the
+  // constants out of theirs, which cost every handler an extra load or two
+  // (a quarter more instructions on loop.pasm), far more than the charge.
+  [[maybe_unused]] uint64_t left = step_cap - steps;
+#define STEPS_NOW() (kRuns ? step_cap - left : steps)
   [[maybe_unused]] const bool exec_wanted = kMode == kTraced && m.observer->wants_instructions();
 
   const Code* pc = code + entry;
@@ -345,9 +370,8 @@ static Machine::Outcome execute_loop(Machine& m, FrameHeader* frame, Value* sp, 
 #define CASE(name)                                                     \
   charge_##name: __attribute__((unused));                              \
   if constexpr (kRuns) {                                               \
-    steps += pc->rest;                                                 \
-    if (steps > step_cap) [[unlikely]] {                               \
-      steps -= pc->rest;                                               \
+    if (charge_borrows(left, pc->rest)) [[unlikely]] {                 \
+      left += pc->rest;                                                \
       goto to_exact;                                                   \
     }                                                                  \
   }                                                                    \
@@ -387,11 +411,11 @@ static Machine::Outcome execute_loop(Machine& m, FrameHeader* frame, Value* sp, 
   if constexpr (kRuns) {
     // Entering mid-run (a suspended run resumes where it stopped): charge
     // what is left of the run, then run the instruction without charging again.
-    if (pc->rest > step_cap - steps) {
+    if (pc->rest > left) {
       pc = exact + entry;
       goto exact_step;
     }
-    steps += pc->rest;
+    left -= pc->rest;
     goto* kLabels[static_cast<uint8_t>(pc->op)];
   }
   DISPATCH();
@@ -943,7 +967,7 @@ dispatch:
         goto co_leave;
       }
       result = v;
-      m.steps = steps;
+      m.steps = STEPS_NOW();
       return Machine::Outcome::Returned;
     }
     sp = done->base;
@@ -958,7 +982,7 @@ dispatch:
       TRACE(m.trace_call(false, freed->func, steps);
             m.trace_pool(PoolEventKind::Free, kFramePool, freed->block, pc, freed, steps));
     });
-    m.steps = steps;
+    m.steps = STEPS_NOW();
     return Machine::Outcome::Halted;
   }
 
@@ -1258,8 +1282,8 @@ dispatch:
     // A host function's C++ frame is below a nested run: it cannot wait.
     if (!m.can_pause) FAIL("yield", "cannot yield across a host function call");
     copy_value(result, *--sp);
-    m.paused = Machine::Paused{true, true, frame, sp, static_cast<uint32_t>(pc + 1 - code), steps};
-    m.steps = steps;
+    m.paused = Machine::Paused{true, true, frame, sp, static_cast<uint32_t>(pc + 1 - code), STEPS_NOW()};
+    m.steps = STEPS_NOW();
     return Machine::Outcome::Yielded;
   }
   CASE(CoCreate) {
@@ -1367,13 +1391,13 @@ exact_step:
     const size_t i = static_cast<size_t>(pc - exact);
     // The next run has room after all (control came back to a run's start,
     // after a call say): back to charging runs.
-    if (pc->leader && pc->rest <= step_cap - steps) {
+    if (pc->leader && pc->rest <= left) {
       pc = code + i;
-      steps += pc->rest;
+      left -= pc->rest;
       goto* kLabels[static_cast<uint8_t>(pc->op)];
     }
-    if (steps == step_cap) goto exact_limit;
-    ++steps;
+    if (left == 0) goto exact_limit;
+    --left;
     // A run's last instruction may jump, call or yield, storing where it is:
     // it runs from the charging code (not fused there), so every address
     // kept in a frame or coroutine points into that code.
@@ -1386,14 +1410,14 @@ exact_limit:
     const uint32_t at = static_cast<uint32_t>(pc - exact);
     if (m.suspend) {
       // Paused before this instruction ran: resuming dispatches it again.
-      m.paused = Machine::Paused{true, false, frame, sp, at, steps};
-      m.steps = steps;
+      m.paused = Machine::Paused{true, false, frame, sp, at, STEPS_NOW()};
+      m.steps = STEPS_NOW();
       return Machine::Outcome::Suspended;
     }
     failure.pc = code + at;
     failure.frame = frame;
     failure.fault = Fault{"step limit", fmt::format("step limit reached: the step budget of {} instructions is spent", max_steps)};
-    m.steps = steps;
+    m.steps = STEPS_NOW();
     return Machine::Outcome::Failed;
   }
 #endif
@@ -1418,9 +1442,9 @@ failed:
     const Code* at = static_cast<const Code*>(failure.pc);
     std::less<const Code*> before;
     if (!before(at, exact) && before(at, exact + m.threaded_exact.size())) failure.pc = code + (at - exact);
-    else steps -= at->rest - 1u;
+    else left += at->rest - 1u;
   }
-  m.steps = steps;
+  m.steps = STEPS_NOW();
   return Machine::Outcome::Failed;
 
 #undef locals
@@ -1438,14 +1462,34 @@ failed:
 #undef CASE
 #undef DISPATCH
 #undef NEXT
+#undef STEPS_NOW
+#undef exact
 }
+
+// The step-counting loop is compiled in its own translation unit,
+// vm/interpreter_counted.cpp, which includes this file with
+// POOLVM_COUNTED_LOOP_TU defined and keeps only the loop: there GCC runs
+// without -fgcse, which otherwise hoists address arithmetic out of the
+// handlers into every dispatch and spills the constants pointer in that
+// loop only (budgeted runs took 1.12-1.16x the plain loop's instructions;
+// 1.07x without it). The plain loop is faster with -fgcse, so only the
+// counting loop goes without. docs/performance.md has the figures.
+Machine::Outcome execute_counted(Machine& m, FrameHeader* frame, Value* sp, uint32_t entry, Value& result,
+                                 int64_t& halt_code, Failure& failure)
+#ifdef POOLVM_COUNTED_LOOP_TU
+{
+  return execute_loop<kCounted>(m, frame, sp, entry, result, halt_code, failure);
+}
+}  // namespace poolvm
+#else
+    ;
 
 void Machine::thread_code() {
 #if POOLVM_COMPUTED_GOTO
   Value result;
   int64_t halt_code = 0;
   execute_loop<kFast>(*this, nullptr, nullptr, 0, result, halt_code, failure);
-  execute_loop<kCounted>(*this, nullptr, nullptr, 0, result, halt_code, failure);
+  execute_counted(*this, nullptr, nullptr, 0, result, halt_code, failure);
 #endif
 }
 
@@ -1509,7 +1553,7 @@ Machine::Outcome fail_run(Machine& m, std::optional<RuntimeError>& error);
     outcome = execute_loop<kTraced>(m, frame, sp, entry, result, halt_code, failure);
   else
 #endif
-    outcome = m.max_steps != 0 ? execute_loop<kCounted>(m, frame, sp, entry, result, halt_code, failure)
+    outcome = m.max_steps != 0 ? execute_counted(m, frame, sp, entry, result, halt_code, failure)
                                : execute_loop<kFast>(m, frame, sp, entry, result, halt_code, failure);
   if (outcome != Machine::Outcome::Failed) [[likely]] return outcome;
   return fail_run(m, error);
@@ -1658,3 +1702,4 @@ void Machine::drop_paused() {
 }
 
 }  // namespace poolvm
+#endif  // POOLVM_COUNTED_LOOP_TU
