@@ -253,7 +253,7 @@ static Machine::Outcome execute_loop(Machine& m, FrameHeader* frame, Value* sp, 
   Pool* const pools = &(*m.pools)[0];
   Pool& cons_pool = pools[kConsPool];
   Pool& frame_pool = pools[kFramePool];
-  StrPool strings(pools[kStrPool]);
+  StrRefs strings(pools[kStrPool]);
   uint64_t steps = m.steps;
   const uint64_t max_steps = m.max_steps;
   // Per run or resume: a resumed run's count goes on from where it paused.

@@ -26,7 +26,14 @@
 
 namespace poolvm {
 
-// The first kFrameHeaderBytes of a frame block; the locals follow.
+// A frame block is the interpreter's FrameHeader in its first
+// kFrameHeaderBytes, then the locals; a `co` block is a CoHeader in its first
+// kCoHeaderBytes, then the coroutine's operand stack segment. The runtime
+// reserves these bytes without knowing why (runtime/pool_set.h BlockHeaders).
+inline constexpr size_t kFrameHeaderBytes = 32;
+inline constexpr size_t kCoHeaderBytes = 80;
+inline constexpr BlockHeaders kBlockHeaders{kFrameHeaderBytes, kCoHeaderBytes};
+
 struct FrameHeader {
   const void* return_pc;   // caller's instruction after the call (Instr or ThreadedInstr)
   FrameHeader* caller;     // nullptr for the entry function
@@ -41,7 +48,6 @@ inline Value* frame_locals(FrameHeader* f) {
   return reinterpret_cast<Value*>(reinterpret_cast<std::byte*>(f) + kFrameHeaderBytes);
 }
 
-// The first kCoHeaderBytes of a `co` block; its operand stack segment follows.
 enum CoState : uint8_t { kCoSuspended = 0, kCoRunning = 1, kCoNormal = 2, kCoDead = 3 };
 struct CoHeader {
   FrameHeader* frame;          // top frame while suspended after a yield; null before the first resume
@@ -61,6 +67,16 @@ static_assert(kCoHeaderBytes % alignof(Value) == 0, "the segment stays aligned")
 inline Value* co_stack(CoHeader* c) {
   return reinterpret_cast<Value*>(reinterpret_cast<std::byte*>(c) + kCoHeaderBytes);
 }
+
+// The `str` pool as the VM uses it: a string's reference names the pool's
+// id, which is the module format's (compiler/module.h), so runtime's StrPool
+// cannot make one. kStrPool is a constant here: no member, nothing to load.
+class StrRefs : public StrPool {
+ public:
+  using StrPool::StrPool;
+  // The reference value of the string whose chain starts at `first`.
+  Value value(uint32_t first) const { return Value::ref(Tag::Str, kStrPool, first, pool().generation(first)); }
+};
 
 // The plain loop's instruction with computed goto: the handler's address
 // in place of the opcode, so dispatch is one load and one jump.
@@ -141,7 +157,7 @@ struct Machine {
   // Allocates the string constants; false when `str` cannot hold them.
   bool materialize_constants(std::string& why);
 
-  StrPool strings() { return StrPool((*pools)[kStrPool]); }
+  StrRefs strings() { return StrRefs((*pools)[kStrPool]); }
 
   // The bytes of a live string value, else "".
   std::string text_of(const Value& v) const;
