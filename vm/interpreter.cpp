@@ -1646,15 +1646,4 @@ std::optional<Fault> Machine::free_coroutine(uint32_t block) {
   return std::nullopt;
 }
 
-void Machine::drop_paused() {
-  if (!paused.active) return;
-  Pool& frame_pool = (*pools)[kFramePool];
-  for (FrameHeader* fr = paused.frame; fr != nullptr;) {
-    FrameHeader* up = fr->caller;
-    frame_pool.release(fr->block);
-    fr = up;
-  }
-  paused = Paused{};
-}
-
 }  // namespace poolvm

@@ -182,8 +182,6 @@ struct Machine {
                   std::optional<RuntimeError>& error);
   // Continues the paused run; after a yield, `sent` is what the yield gives.
   Outcome resume(const Value& sent, Value& result, int64_t& halt_code, std::optional<RuntimeError>& error);
-  // Gives the paused run's frames back and forgets it.
-  void drop_paused();
 
   // A paused run (spec §11): where it continues. Its frames stay in the
   // `frame` pool and its operand stack in [base, sp), so nothing else may run
