@@ -92,7 +92,14 @@ struct ThreadedInstr {
 static_assert(sizeof(ThreadedInstr) == 16, "threaded instructions are 16 bytes");
 static_assert(offsetof(ThreadedInstr, a) == 8);
 
-// Why a value could not be read or printed: becomes a runtime error.
+// The VM's one error style (docs/embedding.md, Errors): a function that can
+// fail returns std::optional<Fault>, empty on success; other results go
+// through out-parameters written on success. Not bool plus a message, not an
+// exception. A run's fault becomes a RuntimeError with the same kind; a
+// load's becomes a diagnostic. Exceptions to the style, on purpose: a run's
+// Outcome (five ways to end, written in place by the dispatch loop) and the
+// paths that must not allocate (restore_snapshot, Import), which write into
+// a fixed buffer.
 struct Fault {
   std::string kind;
   std::string message;
@@ -154,8 +161,8 @@ struct Machine {
   void trace_exec(const Instr* pc, const FrameHeader* frame, const Value* sp, uint64_t step);
   fmt::memory_buffer scratch;  // reused by tostr, so the loop does not allocate
 
-  // Allocates the string constants; false when `str` cannot hold them.
-  bool materialize_constants(std::string& why);
+  // Allocates the string constants; a fault when `str` cannot hold them.
+  [[nodiscard]] std::optional<Fault> materialize_constants();
 
   StrRefs strings() { return StrRefs((*pools)[kStrPool]); }
 

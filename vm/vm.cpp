@@ -33,7 +33,7 @@ std::string RuntimeError::text() const {
   return s;
 }
 
-bool Machine::materialize_constants(std::string& why) {
+std::optional<Fault> Machine::materialize_constants() {
   constants.clear();
   constants.reserve(module.constants.size());
   Pool& str_pool = (*pools)[kStrPool];
@@ -46,11 +46,10 @@ bool Machine::materialize_constants(std::string& why) {
       case Constant::Kind::Float: constants.push_back(Value::real(c.f)); break;
       case Constant::Kind::Str: {
         uint32_t first = s.alloc(static_cast<uint32_t>(c.s.size()));
-        if (first == Pool::kNoBlock) {
-          why = fmt::format("pool 'str' ({} blocks of {} bytes) is too small for the program's string constants",
-                            str_pool.capacity(), s.bytes_per_block());
-          return false;
-        }
+        if (first == Pool::kNoBlock)
+          return Fault{"out of memory",
+                       fmt::format("pool 'str' ({} blocks of {} bytes) is too small for the program's string constants",
+                                   str_pool.capacity(), s.bytes_per_block())};
         StrPool::Writer w(s, first);
         w.put(c.s);
         for (uint32_t b = first; b != Pool::kNoBlock;) {
@@ -63,7 +62,7 @@ bool Machine::materialize_constants(std::string& why) {
       }
     }
   }
-  return true;
+  return std::nullopt;
 }
 
 void Machine::build_indexes() {
@@ -314,8 +313,7 @@ bool Vm::Impl::install(Module module) {
   m->fast_code = std::move(fast.code);
   m->divisors = std::move(fast.divisors);
   m->thread_code();
-  std::string why;
-  if (!m->materialize_constants(why)) return d.fail_load(file, why, true);
+  if (auto fault = m->materialize_constants()) return d.fail_load(file, std::move(fault->message), true);
   d.machine = std::move(m);
   return true;
 }
