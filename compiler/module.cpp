@@ -28,6 +28,15 @@ const OperandName* Module::operand_name_at(uint32_t pc) const {
   return it != operand_names.end() && it->pc == pc ? &*it : nullptr;
 }
 
+std::vector<PoolConfig> default_pool_configs() {
+  std::vector<PoolConfig> pools(kFirstRecordPool);
+  pools[kConsPool] = {"cons", PoolKind::Cons, 2, kDefaultConsBlocks};
+  pools[kStrPool] = {"str", PoolKind::Str, kDefaultStrBytes, kDefaultStrBlocks};
+  pools[kFramePool] = {"frame", PoolKind::Frame, kDefaultFrameSlots, kDefaultFrameBlocks};
+  pools[kCoPool] = {"co", PoolKind::Co, kDefaultCoSlots, kDefaultCoBlocks};
+  return pools;
+}
+
 Module empty_module(std::string source_name) {
   Module m;
   m.source_name = std::move(source_name);

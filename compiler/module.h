@@ -62,6 +62,28 @@ struct OperandName {
 
 inline constexpr uint32_t kNoHeight = UINT32_MAX;
 
+// A module's pool table starts with the built-ins at these fixed ids (spec
+// §3, §11); record pools follow in declaration order. Operands of
+// pool_malloc, pool_used and pool_cap are these ids, so they are the module
+// format's, and .pbc files depend on them: never renumber.
+inline constexpr uint16_t kConsPool = 0;
+inline constexpr uint16_t kStrPool = 1;
+inline constexpr uint16_t kFramePool = 2;
+inline constexpr uint16_t kCoPool = 3;
+inline constexpr uint16_t kFirstRecordPool = 4;
+
+// The built-ins' sizes when a module does not declare them (spec §3, §11).
+inline constexpr uint32_t kDefaultConsBlocks = 262144;
+inline constexpr uint32_t kDefaultStrBytes = 32;
+inline constexpr uint32_t kDefaultStrBlocks = 65536;
+inline constexpr uint32_t kDefaultFrameSlots = 32;
+inline constexpr uint32_t kDefaultFrameBlocks = 4096;
+inline constexpr uint32_t kDefaultCoSlots = 256;
+inline constexpr uint32_t kDefaultCoBlocks = 64;
+
+// The built-ins with their default sizes, in id order.
+std::vector<PoolConfig> default_pool_configs();
+
 struct Module {
   std::string source_name;          // for messages: "prog.pasm"
   std::vector<PoolConfig> pools;    // [0..3] = cons, str, frame, co; then record pools

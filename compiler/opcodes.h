@@ -291,6 +291,22 @@ static_assert(sequences_are_well_formed(),
 
 constexpr const OpInfo& op_info(Op op) { return kOpInfo[static_cast<uint8_t>(op)]; }
 
+// Whether an opcode number can be in a module: a row of the table that is not
+// a superinstruction. The .pbc reader refuses every other number, so a fused
+// row never reaches the verifier from a file.
+constexpr bool is_module_opcode(unsigned number) {
+  return number < static_cast<unsigned>(kNumOps) && !(kOpInfo[number].flags & kFused);
+}
+
+// The assembler takes only rows without kInternal by their mnemonic, so no
+// source text can name a superinstruction either.
+consteval bool fused_rows_are_internal() {
+  for (const OpInfo& row : kOpInfo)
+    if ((row.flags & kFused) && !(row.flags & kInternal)) return false;
+  return true;
+}
+static_assert(fused_rows_are_internal(), "a kFused row is kInternal: the assembler must not accept it by name");
+
 // One encoded instruction: opcode and one 32-bit operand, decoded at load so
 // the interpreter never parses operands.
 struct Instr {

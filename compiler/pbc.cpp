@@ -339,8 +339,17 @@ PbcResult read_pbc(std::span<const std::byte> bytes, std::string_view file_name)
   for (uint32_t i = 0; ok && i < n; ++i) {
     uint8_t op = 0;
     int64_t a = 0;
-    ok = r.byte(op, "opcode") && r.svarint(a, "operand");
-    if (ok && op >= kNumOps) ok = r.fail(fmt::format("corrupt .pbc: invalid opcode {} at instruction {}", op, i));
+    const size_t at = sizeof kPbcMagic + r.pos();  // the opcode's offset in the file
+    ok = r.byte(op, "opcode");
+    // Only the module instructions have numbers in a file: a superinstruction
+    // exists only in the VM's own copy of the code (vm/specialize.cpp), so
+    // its number here is as unknown as one past the table.
+    if (ok && op >= kNumOps) ok = r.fail(fmt::format("corrupt .pbc: unknown opcode {} at byte {} (instruction {})", op, at, i));
+    if (ok && !is_module_opcode(op))
+      ok = r.fail(fmt::format("corrupt .pbc: unknown opcode {} at byte {} (instruction {}): {} is {}, a superinstruction "
+                              "the VM makes for itself, never stored in a module",
+                              op, at, i, op, op_info(static_cast<Op>(op)).name));
+    if (ok) ok = r.svarint(a, "operand");
     if (ok && (a < INT32_MIN || a > INT32_MAX)) ok = r.fail(fmt::format("corrupt .pbc: operand {} out of range", a));
     m.code.push_back(Instr{static_cast<Op>(op), 0, 0, static_cast<int32_t>(a)});
   }

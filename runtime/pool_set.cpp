@@ -8,23 +8,14 @@
 
 namespace poolvm {
 
-std::vector<PoolConfig> default_pool_configs() {
-  return {
-      {"cons", PoolKind::Cons, 2, kDefaultConsBlocks},
-      {"str", PoolKind::Str, kDefaultStrBytes, kDefaultStrBlocks},
-      {"frame", PoolKind::Frame, kDefaultFrameSlots, kDefaultFrameBlocks},
-      {"co", PoolKind::Co, kDefaultCoSlots, kDefaultCoBlocks},
-  };
-}
-
-size_t pool_stride(const PoolConfig& c) {
+size_t pool_stride(const PoolConfig& c, const BlockHeaders& headers) {
   switch (c.kind) {
     case PoolKind::Str:
       return sizeof(StrBlockHeader) + ((static_cast<size_t>(c.size) + 7) & ~size_t{7});
     case PoolKind::Frame:
-      return kFrameHeaderBytes + static_cast<size_t>(c.size) * sizeof(Value);
+      return headers.frame + static_cast<size_t>(c.size) * sizeof(Value);
     case PoolKind::Co:
-      return kCoHeaderBytes + static_cast<size_t>(c.size) * sizeof(Value);
+      return headers.co + static_cast<size_t>(c.size) * sizeof(Value);
     case PoolKind::Cons:
     case PoolKind::Record:
       return static_cast<size_t>(c.size == 0 ? 1 : c.size) * sizeof(Value);
@@ -32,11 +23,11 @@ size_t pool_stride(const PoolConfig& c) {
   return 0;
 }
 
-size_t PoolSet::bytes_needed(const std::vector<PoolConfig>& configs) {
+size_t PoolSet::bytes_needed(const std::vector<PoolConfig>& configs, const BlockHeaders& headers) {
   // Saturates instead of wrapping: a hostile module may declare absurd pools.
   size_t total = 0;
   for (const auto& c : configs) {
-    size_t stride = pool_stride(c);
+    size_t stride = pool_stride(c, headers);
     if (stride != 0 && c.blocks > kMaxReservation / stride) return SIZE_MAX;
     size_t n = Pool::bytes_needed(c.blocks, stride);
     if (n > kMaxReservation - total) return SIZE_MAX;
@@ -45,9 +36,9 @@ size_t PoolSet::bytes_needed(const std::vector<PoolConfig>& configs) {
   return total;
 }
 
-PoolSet::PoolSet(std::vector<PoolConfig> configs, std::span<std::byte> host)
+PoolSet::PoolSet(std::vector<PoolConfig> configs, const BlockHeaders& headers, std::span<std::byte> host)
     : configs_(std::move(configs)) {
-  bytes_ = bytes_needed(configs_);
+  bytes_ = bytes_needed(configs_, headers);
   if (bytes_ == SIZE_MAX)
     throw PoolSetError(fmt::format("the pools are too large to reserve (more than {} bytes)", kMaxReservation));
   if (host.empty()) {
@@ -68,7 +59,7 @@ PoolSet::PoolSet(std::vector<PoolConfig> configs, std::span<std::byte> host)
   std::byte* p = memory_;
   for (size_t i = 0; i < configs_.size(); ++i) {
     const auto& c = configs_[i];
-    size_t stride = pool_stride(c);
+    size_t stride = pool_stride(c, headers);
     uint32_t block_bytes = c.kind == PoolKind::Str ? c.size
                            : c.kind == PoolKind::Frame || c.kind == PoolKind::Co
                                ? static_cast<uint32_t>(c.size * sizeof(Value))

@@ -1,6 +1,8 @@
-// runtime/pool_set.h — the pools of one VM: the built-ins (cons, str, frame)
-// and the program's record pools, reserved together in one region that is
-// either taken from the system once or supplied by the host.
+// runtime/pool_set.h — the pools of one VM, described by a list of
+// PoolConfigs, reserved together in one region that is either taken from the
+// system once or supplied by the host. Which pool has which id, and what the
+// user keeps in a frame or co block's header, are not the runtime's business
+// (compiler/module.h, vm/machine.h).
 #pragma once
 
 #include <cstddef>
@@ -24,23 +26,18 @@ struct PoolConfig {
   uint32_t blocks = 0;  // capacity
 };
 
-inline constexpr uint32_t kDefaultConsBlocks = 262144;
-inline constexpr uint32_t kDefaultStrBytes = 32;
-inline constexpr uint32_t kDefaultStrBlocks = 65536;
-inline constexpr uint32_t kDefaultFrameSlots = 32;
-inline constexpr uint32_t kDefaultFrameBlocks = 4096;
 inline constexpr uint32_t kMaxSlots = 16777216;  // spec §3
 // No pool set reserves more than this (64 TiB of address space); bytes_needed
 // returns SIZE_MAX beyond it.
 inline constexpr size_t kMaxReservation = size_t{1} << 46;
 
-// A frame block is this header (owned by the interpreter) followed by its slots.
-inline constexpr size_t kFrameHeaderBytes = 32;
-// A `co` block: a coroutine's bookkeeping (vm/machine.h CoHeader), then its
-// operand stack segment of `slots=` values.
-inline constexpr uint32_t kDefaultCoSlots = 256;
-inline constexpr uint32_t kDefaultCoBlocks = 64;
-inline constexpr size_t kCoHeaderBytes = 80;
+// Bytes the pools' user keeps in front of the slots of every frame and every
+// co block (the interpreter's frame and coroutine headers). The runtime only
+// reserves them: their size and layout belong to the user, who passes them in.
+struct BlockHeaders {
+  size_t frame = 0;
+  size_t co = 0;
+};
 // A str block is this header (next block, string length) followed by its text.
 struct StrBlockHeader {
   uint32_t next;  // next block of the chain, or Pool::kNoBlock
@@ -48,11 +45,8 @@ struct StrBlockHeader {
 };
 static_assert(sizeof(StrBlockHeader) == 8);
 
-// The three built-ins with the spec's default sizes, in id order.
-std::vector<PoolConfig> default_pool_configs();
-
 // Bytes of one block in memory, bookkeeping headers included.
-size_t pool_stride(const PoolConfig& c);
+size_t pool_stride(const PoolConfig& c, const BlockHeaders& headers);
 
 struct PoolSetError : std::runtime_error {
   using std::runtime_error::runtime_error;
@@ -61,12 +55,12 @@ struct PoolSetError : std::runtime_error {
 class PoolSet {
  public:
   // Bytes a PoolSet with these pools needs (for a host-supplied buffer).
-  static size_t bytes_needed(const std::vector<PoolConfig>& configs);
+  static size_t bytes_needed(const std::vector<PoolConfig>& configs, const BlockHeaders& headers);
 
-  // configs[0..2] must be cons, str, frame. With an empty `host` the memory is
-  // reserved from the system (untouched until used); otherwise it lives in
-  // `host`. Throws PoolSetError when the memory cannot be had.
-  explicit PoolSet(std::vector<PoolConfig> configs, std::span<std::byte> host = {});
+  // Pool i is configs[i]. With an empty `host` the memory is reserved from
+  // the system (untouched until used); otherwise it lives in `host`. Throws
+  // PoolSetError when the memory cannot be had.
+  PoolSet(std::vector<PoolConfig> configs, const BlockHeaders& headers, std::span<std::byte> host = {});
   ~PoolSet();
   PoolSet(const PoolSet&) = delete;
   PoolSet& operator=(const PoolSet&) = delete;

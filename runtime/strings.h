@@ -59,8 +59,6 @@ class StrPool {
   void release(uint32_t first);
 
   uint32_t length(uint32_t first) const { return header(first)->len; }
-  // The reference value of the string whose chain starts at `first`.
-  Value value(uint32_t first) const { return Value::ref(Tag::Str, kStrPool, first, pool_.generation(first)); }
   // Byte i (< length) of the string whose chain starts at `first`, whose
   // generation is `gen` (it keys the cursor).
   uint8_t byte_at(uint32_t first, uint32_t gen, uint32_t i) const {
@@ -127,6 +125,7 @@ class StrPool {
   }
 
   Pool& pool() { return pool_; }
+  const Pool& pool() const { return pool_; }
 
  private:
   StrBlockHeader* header(uint32_t b) const {

@@ -26,13 +26,6 @@ enum class Tag : uint8_t {
   Co,    // reference into the `co` pool: a coroutine
 };
 
-// Built-in pools have fixed ids; record pools follow in declaration order.
-inline constexpr uint16_t kConsPool = 0;
-inline constexpr uint16_t kStrPool = 1;
-inline constexpr uint16_t kFramePool = 2;
-inline constexpr uint16_t kCoPool = 3;
-inline constexpr uint16_t kFirstRecordPool = 4;
-
 struct Value {
   Tag tag;
   uint8_t reserved;

@@ -271,7 +271,7 @@ static Machine::Outcome execute_loop(Machine& m, FrameHeader* frame, Value* sp, 
   Pool* const pools = &(*m.pools)[0];
   Pool& cons_pool = pools[kConsPool];
   Pool& frame_pool = pools[kFramePool];
-  StrPool strings(pools[kStrPool]);
+  StrRefs strings(pools[kStrPool]);
   uint64_t steps = m.steps;
   const uint64_t max_steps = m.max_steps;
   // Per run or resume: a resumed run's count goes on from where it paused.
@@ -1688,17 +1688,6 @@ std::optional<Fault> Machine::free_coroutine(uint32_t block) {
   }
   co_pool.release(block);
   return std::nullopt;
-}
-
-void Machine::drop_paused() {
-  if (!paused.active) return;
-  Pool& frame_pool = (*pools)[kFramePool];
-  for (FrameHeader* fr = paused.frame; fr != nullptr;) {
-    FrameHeader* up = fr->caller;
-    frame_pool.release(fr->block);
-    fr = up;
-  }
-  paused = Paused{};
 }
 
 }  // namespace poolvm

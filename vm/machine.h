@@ -26,7 +26,14 @@
 
 namespace poolvm {
 
-// The first kFrameHeaderBytes of a frame block; the locals follow.
+// A frame block is the interpreter's FrameHeader in its first
+// kFrameHeaderBytes, then the locals; a `co` block is a CoHeader in its first
+// kCoHeaderBytes, then the coroutine's operand stack segment. The runtime
+// reserves these bytes without knowing why (runtime/pool_set.h BlockHeaders).
+inline constexpr size_t kFrameHeaderBytes = 32;
+inline constexpr size_t kCoHeaderBytes = 80;
+inline constexpr BlockHeaders kBlockHeaders{kFrameHeaderBytes, kCoHeaderBytes};
+
 struct FrameHeader {
   const void* return_pc;   // caller's instruction after the call (Instr or ThreadedInstr)
   FrameHeader* caller;     // nullptr for the entry function
@@ -41,7 +48,6 @@ inline Value* frame_locals(FrameHeader* f) {
   return reinterpret_cast<Value*>(reinterpret_cast<std::byte*>(f) + kFrameHeaderBytes);
 }
 
-// The first kCoHeaderBytes of a `co` block; its operand stack segment follows.
 enum CoState : uint8_t { kCoSuspended = 0, kCoRunning = 1, kCoNormal = 2, kCoDead = 3 };
 struct CoHeader {
   FrameHeader* frame;          // top frame while suspended after a yield; null before the first resume
@@ -62,6 +68,16 @@ inline Value* co_stack(CoHeader* c) {
   return reinterpret_cast<Value*>(reinterpret_cast<std::byte*>(c) + kCoHeaderBytes);
 }
 
+// The `str` pool as the VM uses it: a string's reference names the pool's
+// id, which is the module format's (compiler/module.h), so runtime's StrPool
+// cannot make one. kStrPool is a constant here: no member, nothing to load.
+class StrRefs : public StrPool {
+ public:
+  using StrPool::StrPool;
+  // The reference value of the string whose chain starts at `first`.
+  Value value(uint32_t first) const { return Value::ref(Tag::Str, kStrPool, first, pool().generation(first)); }
+};
+
 // The plain loop's instruction with computed goto: the handler's address
 // in place of the opcode, so dispatch is one load and one jump.
 struct ThreadedInstr {
@@ -76,7 +92,14 @@ struct ThreadedInstr {
 static_assert(sizeof(ThreadedInstr) == 16, "threaded instructions are 16 bytes");
 static_assert(offsetof(ThreadedInstr, a) == 8);
 
-// Why a value could not be read or printed: becomes a runtime error.
+// The VM's one error style (docs/embedding.md, Errors): a function that can
+// fail returns std::optional<Fault>, empty on success; other results go
+// through out-parameters written on success. Not bool plus a message, not an
+// exception. A run's fault becomes a RuntimeError with the same kind; a
+// load's becomes a diagnostic. Exceptions to the style, on purpose: a run's
+// Outcome (five ways to end, written in place by the dispatch loop) and the
+// paths that must not allocate (restore_snapshot, Import), which write into
+// a fixed buffer.
 struct Fault {
   std::string kind;
   std::string message;
@@ -138,10 +161,10 @@ struct Machine {
   void trace_exec(const Instr* pc, const FrameHeader* frame, const Value* sp, uint64_t step);
   fmt::memory_buffer scratch;  // reused by tostr, so the loop does not allocate
 
-  // Allocates the string constants; false when `str` cannot hold them.
-  bool materialize_constants(std::string& why);
+  // Allocates the string constants; a fault when `str` cannot hold them.
+  [[nodiscard]] std::optional<Fault> materialize_constants();
 
-  StrPool strings() { return StrPool((*pools)[kStrPool]); }
+  StrRefs strings() { return StrRefs((*pools)[kStrPool]); }
 
   // The bytes of a live string value, else "".
   std::string text_of(const Value& v) const;
@@ -166,8 +189,6 @@ struct Machine {
                   std::optional<RuntimeError>& error);
   // Continues the paused run; after a yield, `sent` is what the yield gives.
   Outcome resume(const Value& sent, Value& result, int64_t& halt_code, std::optional<RuntimeError>& error);
-  // Gives the paused run's frames back and forgets it.
-  void drop_paused();
 
   // A paused run (spec §11): where it continues. Its frames stay in the
   // `frame` pool and its operand stack in [base, sp), so nothing else may run

@@ -33,7 +33,7 @@ std::string RuntimeError::text() const {
   return s;
 }
 
-bool Machine::materialize_constants(std::string& why) {
+std::optional<Fault> Machine::materialize_constants() {
   constants.clear();
   constants.reserve(module.constants.size());
   Pool& str_pool = (*pools)[kStrPool];
@@ -46,11 +46,10 @@ bool Machine::materialize_constants(std::string& why) {
       case Constant::Kind::Float: constants.push_back(Value::real(c.f)); break;
       case Constant::Kind::Str: {
         uint32_t first = s.alloc(static_cast<uint32_t>(c.s.size()));
-        if (first == Pool::kNoBlock) {
-          why = fmt::format("pool 'str' ({} blocks of {} bytes) is too small for the program's string constants",
-                            str_pool.capacity(), s.bytes_per_block());
-          return false;
-        }
+        if (first == Pool::kNoBlock)
+          return Fault{"out of memory",
+                       fmt::format("pool 'str' ({} blocks of {} bytes) is too small for the program's string constants",
+                                   str_pool.capacity(), s.bytes_per_block())};
         StrPool::Writer w(s, first);
         w.put(c.s);
         for (uint32_t b = first; b != Pool::kNoBlock;) {
@@ -63,7 +62,7 @@ bool Machine::materialize_constants(std::string& why) {
       }
     }
   }
-  return true;
+  return std::nullopt;
 }
 
 void Machine::build_indexes() {
@@ -273,7 +272,7 @@ bool Vm::Impl::install(Module module) {
     std::span<std::byte> host = d.config.memory;
     if (!host.empty()) {
       // The host's buffer holds the operand stack first, then the pools.
-      size_t pools_need = PoolSet::bytes_needed(module.pools);
+      size_t pools_need = PoolSet::bytes_needed(module.pools, kBlockHeaders);
       if (pools_need == SIZE_MAX)
         return d.fail_load(file, fmt::format("the pools are too large to reserve (more than {} bytes)", kMaxReservation),
                            true);
@@ -283,9 +282,9 @@ bool Vm::Impl::install(Module module) {
       auto addr = reinterpret_cast<uintptr_t>(host.data());
       size_t skip = (64 - addr % 64) % 64;
       m->stack = reinterpret_cast<Value*>(host.data() + skip);
-      m->pools = std::make_unique<PoolSet>(module.pools, host.subspan(skip + stack_bytes(m->stack_size)));
+      m->pools = std::make_unique<PoolSet>(module.pools, kBlockHeaders, host.subspan(skip + stack_bytes(m->stack_size)));
     } else {
-      m->pools = std::make_unique<PoolSet>(module.pools);
+      m->pools = std::make_unique<PoolSet>(module.pools, kBlockHeaders);
       // Not value-initialized: the verifier proves no slot is read before it
       // is written, and untouched pages cost no memory (1 MiB by default).
       m->owned_stack = std::make_unique_for_overwrite<Value[]>(m->stack_size);
@@ -314,8 +313,7 @@ bool Vm::Impl::install(Module module) {
   m->fast_code = std::move(fast.code);
   m->divisors = std::move(fast.divisors);
   m->thread_code();
-  std::string why;
-  if (!m->materialize_constants(why)) return d.fail_load(file, why, true);
+  if (auto fault = m->materialize_constants()) return d.fail_load(file, std::move(fault->message), true);
   d.machine = std::move(m);
   return true;
 }
@@ -580,7 +578,7 @@ Status Vm::make_string(std::string_view bytes, HostValue& out) {
   if (!impl_) return Status::BadArgument;
   Impl& d = *impl_;
   if (!d.machine) return d.no_program();
-  StrPool s = d.machine->strings();
+  StrRefs s = d.machine->strings();
   uint32_t first = bytes.size() > UINT32_MAX ? Pool::kNoBlock : s.alloc(static_cast<uint32_t>(bytes.size()));
   if (first == Pool::kNoBlock)
     return d.fail(Status::NoMemory, "out of memory: pool 'str' capacity ({} blocks of {} bytes) is exhausted",

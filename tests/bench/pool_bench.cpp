@@ -34,8 +34,9 @@ const std::vector<uint32_t>& random_slots() {
 struct PoolAlloc {
   poolvm::PoolSet set{{{"cons", poolvm::PoolKind::Cons, 2, kLive + 1},
                        {"str", poolvm::PoolKind::Str, 32, 1},
-                       {"frame", poolvm::PoolKind::Frame, 1, 1}}};
-  poolvm::Pool& p = set[poolvm::kConsPool];
+                       {"frame", poolvm::PoolKind::Frame, 1, 1}},
+                      poolvm::BlockHeaders{}};
+  poolvm::Pool& p = set[0];  // cons: first in the list
   using Handle = uint32_t;
   Handle alloc() { return p.alloc(); }
   void free(Handle h) { p.release(h); }

@@ -2,6 +2,7 @@
 // language of spec §4–5, and every diagnostic with its exact position.
 #include <doctest/doctest.h>
 
+#include <cctype>
 #include <cmath>
 #include <cstdint>
 #include <cstring>
@@ -176,6 +177,39 @@ TEST_CASE("every source instruction of the table assembles to its op") {
   }
   CHECK(m.constants == std::vector<Constant>{int_c(42)});
   CHECK(m.labels.size() == 1);
+}
+
+TEST_CASE("no source text makes a superinstruction: not by its name, not by spelling out its sequence") {
+  int fused = 0;
+  for (int i = 0; i < kNumOps; ++i) {
+    const OpInfo& info = kOpInfo[i];
+    if (!(info.flags & kFused)) continue;
+    ++fused;
+    CAPTURE(info.name);
+    std::string lower;
+    for (char c : info.name) lower += static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+    for (const std::string& spelled : {std::string(info.name), lower})
+      CHECK(error_in_main(fmt::format("  {} 0", spelled)).find(fmt::format("unknown instruction '{}'", spelled)) !=
+            std::string::npos);
+    // The sequence it stands for assembles to exactly those plain instructions.
+    std::string body;
+    const OpSequence& seq = fused_sequence(static_cast<Op>(i));
+    for (int k = 0; k < seq.length; ++k) {
+      const OpInfo& part = op_info(seq.ops[k]);
+      std::string_view arg = part.operand == OperandKind::Const  ? "7"
+                             : part.operand == OperandKind::Local ? "x"
+                             : part.operand == OperandKind::Label ? "top"
+                             : part.operand == OperandKind::Slot  ? "1"
+                                                                  : "";
+      body += fmt::format("    {} {}\n", part.mnemonic, arg);
+    }
+    const bool ends = op_info(seq.ops[seq.length - 1]).flags & kEnd;
+    Module m = ok(fmt::format(".func main x\ntop:\n{}{}.end\n", body, ends ? "" : "    push 0\n    ret\n"));
+    REQUIRE(m.code.size() == static_cast<size_t>(seq.length) + (ends ? 0 : 2));
+    for (int k = 0; k < seq.length; ++k) CHECK(m.code[k].op == seq.ops[k]);
+    for (const Instr& in : m.code) CHECK(is_module_opcode(static_cast<unsigned>(in.op)));
+  }
+  CHECK(fused > 0);
 }
 
 TEST_CASE("call and tailcall pick the function or the extern by name") {

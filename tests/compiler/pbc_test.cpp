@@ -229,6 +229,48 @@ TEST_CASE("wrong magic, future versions and oversized counts are refused early")
   CHECK(first_error({}) == "not a poolvm bytecode file (bad magic)");
 }
 
+TEST_CASE("an opcode number that is no module instruction is refused at read time, with its offset") {
+  Module m = assembled(kSource / "programs/fib.pasm");
+  const std::vector<std::byte> good = write_pbc(m, false);
+  const uint32_t pc = 2;
+  const auto offset_of_opcode = [&](const std::vector<std::byte>& changed) {
+    REQUIRE(changed.size() == good.size());
+    size_t at = good.size(), differ = 0;
+    for (size_t i = 0; i < good.size(); ++i)
+      if (changed[i] != good[i]) at = i, ++differ;
+    REQUIRE(differ == 1);
+    return at;
+  };
+  int fused = 0;
+  for (int number = 0; number < 256; ++number) {
+    if (number == static_cast<int>(m.code[pc].op)) continue;
+    CAPTURE(number);
+    Module bad = m;
+    bad.code[pc].op = static_cast<Op>(number);
+    const std::vector<std::byte> bytes = write_pbc(bad, false);
+    const size_t at = offset_of_opcode(bytes);
+    const std::string error = first_error(bytes);
+    if (number >= kNumOps) {
+      CHECK(error == fmt::format("corrupt .pbc: unknown opcode {} at byte {} (instruction {})", number, at, pc));
+    } else if (op_info(static_cast<Op>(number)).flags & kFused) {
+      ++fused;
+      CHECK(error == fmt::format("corrupt .pbc: unknown opcode {} at byte {} (instruction {}): {} is {}, a "
+                                 "superinstruction the VM makes for itself, never stored in a module",
+                                 number, at, pc, number, op_info(static_cast<Op>(number)).name));
+    } else {
+      CHECK(error.empty());  // a module instruction reads; whether it verifies is the verifier's business
+    }
+  }
+  CHECK(fused > 0);
+  // The message a user sees for the first fused row, spelled out once.
+  Module bad = m;
+  bad.code[pc].op = Op::LoadJz;
+  const std::vector<std::byte> bytes = write_pbc(bad, false);
+  CHECK(first_error(bytes) == fmt::format("corrupt .pbc: unknown opcode 65 at byte {} (instruction 2): 65 is LoadJz, a "
+                                          "superinstruction the VM makes for itself, never stored in a module",
+                                          offset_of_opcode(bytes)));
+}
+
 TEST_CASE("fuzzer findings stay fixed: every input in tests/fuzz/regressions reads or is rejected cleanly") {
   // pbc-line-delta-overflow.bin: a line-table delta that overflowed int64 (UBSan).
   size_t seen = 0;

@@ -15,6 +15,9 @@ using namespace poolvm;
 
 namespace {
 
+// Ids of the pools in the sets below: their positions in the config list.
+constexpr uint16_t kCons = 0, kStr = 1, kFrame = 2;
+
 // A standalone pool over its own memory.
 struct TestPool {
   std::vector<std::byte> memory;
@@ -153,8 +156,8 @@ TEST_CASE("every statistic after each kind of operation") {
 }
 
 TEST_CASE("a 1,000,000-block pool is created without touching it, then used in full") {
-  PoolSet set({{"cons", PoolKind::Cons, 2, 1000000}, {"str", PoolKind::Str, 32, 1}, {"frame", PoolKind::Frame, 4, 1}});
-  Pool& p = set[kConsPool];
+  PoolSet set({{"cons", PoolKind::Cons, 2, 1000000}, {"str", PoolKind::Str, 32, 1}, {"frame", PoolKind::Frame, 4, 1}}, BlockHeaders{});
+  Pool& p = set[kCons];
   CHECK(p.capacity() == 1000000);
   std::vector<uint32_t> blocks(1000000);
   for (auto& b : blocks) {
@@ -175,8 +178,8 @@ TEST_CASE("a 1,000,000-block pool is created without touching it, then used in f
 }
 
 TEST_CASE("free_all: generations continue, so no reference from before matches again") {
-  PoolSet set({{"cons", PoolKind::Cons, 2, 4}, {"str", PoolKind::Str, 32, 2}, {"frame", PoolKind::Frame, 4, 2}});
-  Pool& p = set[kConsPool];
+  PoolSet set({{"cons", PoolKind::Cons, 2, 4}, {"str", PoolKind::Str, 32, 2}, {"frame", PoolKind::Frame, 4, 2}}, BlockHeaders{});
+  Pool& p = set[kCons];
   uint32_t a = p.alloc(), b = p.alloc();
   uint32_t ga = p.generation(a), gb = p.generation(b);
   p.release(b);
@@ -198,8 +201,8 @@ TEST_CASE("free_all: generations continue, so no reference from before matches a
 }
 
 TEST_CASE("free_all keeps constants live and counted") {
-  PoolSet set({{"cons", PoolKind::Cons, 2, 4}, {"str", PoolKind::Str, 32, 3}, {"frame", PoolKind::Frame, 4, 2}});
-  Pool& s = set[kStrPool];
+  PoolSet set({{"cons", PoolKind::Cons, 2, 4}, {"str", PoolKind::Str, 32, 3}, {"frame", PoolKind::Frame, 4, 2}}, BlockHeaders{});
+  Pool& s = set[kStr];
   uint32_t c = s.alloc();
   s.make_constant(c);
   uint32_t x = s.alloc();
@@ -214,8 +217,8 @@ TEST_CASE("free_all keeps constants live and counted") {
 }
 
 TEST_CASE("free_all retires a block whose generation reaches the retired value") {
-  PoolSet set({{"cons", PoolKind::Cons, 2, 2}, {"str", PoolKind::Str, 32, 1}, {"frame", PoolKind::Frame, 4, 1}});
-  Pool& p = set[kConsPool];
+  PoolSet set({{"cons", PoolKind::Cons, 2, 2}, {"str", PoolKind::Str, 32, 1}, {"frame", PoolKind::Frame, 4, 1}}, BlockHeaders{});
+  Pool& p = set[kCons];
   uint32_t a = p.alloc();
   p.set_generation_for_test(a, Pool::kRetiredGen - 1);
   set.free_all();
@@ -226,9 +229,9 @@ TEST_CASE("free_all retires a block whose generation reaches the retired value")
 }
 
 TEST_CASE("mark and release_born_since free exactly what was allocated after the mark") {
-  PoolSet set({{"cons", PoolKind::Cons, 2, 8}, {"str", PoolKind::Str, 32, 4}, {"frame", PoolKind::Frame, 4, 4}});
-  Pool& cons = set[kConsPool];
-  Pool& frame = set[kFramePool];
+  PoolSet set({{"cons", PoolKind::Cons, 2, 8}, {"str", PoolKind::Str, 32, 4}, {"frame", PoolKind::Frame, 4, 4}}, BlockHeaders{});
+  Pool& cons = set[kCons];
+  Pool& frame = set[kFrame];
   uint32_t old1 = cons.alloc(), old2 = cons.alloc();
   uint32_t m = set.mark();
   uint32_t new1 = cons.alloc();

@@ -11,8 +11,10 @@
 using namespace poolvm;
 
 namespace {
+// Ids of the pools in the sets below: their positions in the config list.
+constexpr uint16_t kStr = 1, kRecord = 3;
 PoolSet make_set(uint32_t str_blocks) {
-  return PoolSet({{"cons", PoolKind::Cons, 2, 1}, {"str", PoolKind::Str, 32, str_blocks}, {"frame", PoolKind::Frame, 4, 1}});
+  return PoolSet({{"cons", PoolKind::Cons, 2, 1}, {"str", PoolKind::Str, 32, str_blocks}, {"frame", PoolKind::Frame, 4, 1}}, BlockHeaders{});
 }
 uint32_t make(StrPool& s, const std::string& text) {
   uint32_t b = s.alloc(static_cast<uint32_t>(text.size()));
@@ -30,26 +32,26 @@ std::string contents(StrPool& s, uint32_t b) {
 
 TEST_CASE("a string of L bytes takes max(1, ceil(L/32)) blocks and reads back") {
   PoolSet set = make_set(100);
-  StrPool s(set[kStrPool]);
+  StrPool s(set[kStr]);
   for (uint32_t len : {0u, 1u, 31u, 32u, 33u, 64u, 65u, 200u}) {
     CAPTURE(len);
     std::string text;
     for (uint32_t i = 0; i < len; ++i) text += static_cast<char>('a' + i % 26);
-    uint32_t before = set[kStrPool].stats().in_use;
+    uint32_t before = set[kStr].stats().in_use;
     uint32_t b = make(s, text);
-    CHECK(set[kStrPool].stats().in_use - before == std::max(1u, (len + 31) / 32));
+    CHECK(set[kStr].stats().in_use - before == std::max(1u, (len + 31) / 32));
     CHECK(s.length(b) == len);
     CHECK(contents(s, b) == text);
     for (uint32_t i = 0; i < len; ++i) CHECK(s.byte_at(b, i) == static_cast<uint8_t>(text[i]));
     s.release(b);
-    CHECK(set[kStrPool].stats().in_use == before);
+    CHECK(set[kStr].stats().in_use == before);
   }
 }
 
 TEST_CASE("allocation at the exhaustion boundary is all or nothing") {
   PoolSet set = make_set(4);
-  StrPool s(set[kStrPool]);
-  Pool& p = set[kStrPool];
+  StrPool s(set[kStr]);
+  Pool& p = set[kStr];
   uint32_t one = make(s, "x");
   CHECK(p.available() == 3);
   CHECK(s.alloc(97) == Pool::kNoBlock);  // needs 4 blocks, 3 free
@@ -67,7 +69,7 @@ TEST_CASE("allocation at the exhaustion boundary is all or nothing") {
 
 TEST_CASE("comparison is bytewise across block boundaries; writers append other strings") {
   PoolSet set = make_set(40);
-  StrPool s(set[kStrPool]);
+  StrPool s(set[kStr]);
   std::string long_a(70, 'a'), long_b = long_a;
   long_b[69] = 'b';
   uint32_t a = make(s, long_a), b = make(s, long_b), a2 = make(s, long_a), shorter = make(s, long_a.substr(0, 40));
@@ -84,27 +86,49 @@ TEST_CASE("comparison is bytewise across block boundaries; writers append other 
 }
 
 TEST_CASE("a pool set over a host buffer lives inside it; too small says how much is needed") {
-  auto configs = default_pool_configs();
-  configs.push_back({"node", PoolKind::Record, 3, 10});
-  size_t need = PoolSet::bytes_needed(configs);
+  std::vector<PoolConfig> configs = {{"cons", PoolKind::Cons, 2, 4},
+                                     {"str", PoolKind::Str, 32, 8},
+                                     {"frame", PoolKind::Frame, 4, 2},
+                                     {"node", PoolKind::Record, 3, 10}};
+  const BlockHeaders headers{32, 0};
+  size_t need = PoolSet::bytes_needed(configs, headers);
   std::vector<std::byte> small(need / 2);
   try {
-    PoolSet bad(configs, small);
+    PoolSet bad(configs, headers, small);
     FAIL("a too-small buffer was accepted");
   } catch (const PoolSetError& e) {
     CHECK(std::string(e.what()).find("bytes needed") != std::string::npos);
   }
   std::vector<std::byte> buffer(need + 64);
-  PoolSet set(configs, buffer);
-  CHECK(set.size() == 5);
-  CHECK(set.find("node") == kFirstRecordPool);
+  PoolSet set(configs, headers, buffer);
+  CHECK(set.size() == 4);
+  CHECK(set.find("node") == kRecord);
   CHECK(set.find("nope") == -1);
-  uint32_t b = set[kFirstRecordPool].alloc();
-  std::byte* block = set[kFirstRecordPool].block(b);
+  uint32_t b = set[kRecord].alloc();
+  std::byte* block = set[kRecord].block(b);
   CHECK(block >= buffer.data());
   CHECK(block < buffer.data() + buffer.size());
-  CHECK(set[kFirstRecordPool].stats().block_bytes == 48);
+  CHECK(set[kRecord].stats().block_bytes == 48);
   CHECK(set.reserved_bytes() == need);
+}
+
+TEST_CASE("frame and co blocks are the caller's header bytes, then the slots; other kinds take no header") {
+  const std::vector<PoolConfig> configs = {{"cons", PoolKind::Cons, 2, 1},
+                                           {"str", PoolKind::Str, 32, 1},
+                                           {"frame", PoolKind::Frame, 4, 1},
+                                           {"co", PoolKind::Co, 8, 1},
+                                           {"node", PoolKind::Record, 3, 1}};
+  PoolSet bare(configs, BlockHeaders{});
+  PoolSet headed(configs, BlockHeaders{48, 96});
+  CHECK(bare[2].stride() == 4 * sizeof(Value));
+  CHECK(headed[2].stride() == 48 + 4 * sizeof(Value));
+  CHECK(bare[3].stride() == 8 * sizeof(Value));
+  CHECK(headed[3].stride() == 96 + 8 * sizeof(Value));
+  // The header is not the user's slot space: block_bytes counts the slots only.
+  CHECK(headed[2].stats().block_bytes == 4 * sizeof(Value));
+  CHECK(headed[3].stats().block_bytes == 8 * sizeof(Value));
+  for (uint16_t id : {0, 1, 4}) CHECK(headed[id].stride() == bare[id].stride());
+  CHECK(pool_stride(configs[2], BlockHeaders{48, 96}) == headed[2].stride());
 }
 
 namespace {
@@ -125,7 +149,7 @@ void check_bytes(StrPool& s, uint32_t b, const std::string& text, bool backwards
 
 TEST_CASE("chains of consecutive blocks are marked as runs, up or down, and read without a walk") {
   PoolSet set = make_set(64);
-  StrPool s(set[kStrPool]);
+  StrPool s(set[kStr]);
   std::string text = pattern(150);  // 5 blocks
   uint32_t fresh = make(s, text);   // from the bump cursor: ascending
   CHECK(s.run_mark(fresh) == StrPool::kRunUp);
@@ -142,7 +166,7 @@ TEST_CASE("chains of consecutive blocks are marked as runs, up or down, and read
 
 TEST_CASE("a chain that is no run reads right in any order, and substrings and concatenations copy it") {
   PoolSet set = make_set(64);
-  StrPool s(set[kStrPool]);
+  StrPool s(set[kStr]);
   // Interleave single blocks, free every other one, then take a 6-block
   // string from the scattered free blocks.
   uint32_t blocks[12];
@@ -159,7 +183,7 @@ TEST_CASE("a chain that is no run reads right in any order, and substrings and c
     CHECK(s.byte_at(scattered, i) == static_cast<uint8_t>(text[i]));
   }
   // A cursor on a freed string is never used for the string that takes its blocks.
-  uint32_t gen = set[kStrPool].generation(scattered);
+  uint32_t gen = set[kStr].generation(scattered);
   CHECK(s.byte_at(scattered, gen, 150) == static_cast<uint8_t>(text[150]));
   s.release(scattered);
   std::string other = pattern(190).substr(5);
@@ -174,7 +198,7 @@ TEST_CASE("a chain that is no run reads right in any order, and substrings and c
     CAPTURE(n);
     uint32_t sub = s.alloc(n);
     REQUIRE(sub != Pool::kNoBlock);
-    s.copy_range(again, set[kStrPool].generation(again), start, n, sub);
+    s.copy_range(again, set[kStr].generation(again), start, n, sub);
     CHECK(contents(s, sub) == other.substr(start, n));
     s.release(sub);
   }
@@ -190,8 +214,8 @@ TEST_CASE("a chain that is no run reads right in any order, and substrings and c
 }
 
 TEST_CASE("strings with a block size that is not a power of two") {
-  PoolSet set({{"cons", PoolKind::Cons, 2, 1}, {"str", PoolKind::Str, 24, 64}, {"frame", PoolKind::Frame, 4, 1}});
-  StrPool s(set[kStrPool]);
+  PoolSet set({{"cons", PoolKind::Cons, 2, 1}, {"str", PoolKind::Str, 24, 64}, {"frame", PoolKind::Frame, 4, 1}}, BlockHeaders{});
+  StrPool s(set[kStr]);
   REQUIRE(s.bytes_per_block() == 24);
   std::string text = pattern(100);
   uint32_t b = make(s, text);

@@ -470,6 +470,20 @@ TEST_CASE("statistics without allocation; reset_peaks") {
   CHECK(lib.vm.last_error() == "no pool 5 (the program has 5)");
 }
 
+TEST_CASE("a str pool too small for the string constants refuses the load, and the VM stays usable") {
+  const char* two_strings = ".func main\n  push \"a string of forty bytes, give or take one\"\n  print\n"
+                            "  push \"and another one\"\n  print\n  push 0\n  ret\n.end\n";
+  poolvm::Config c;
+  c.pools = {{"str", 1}};
+  poolvm::Vm vm(c);
+  CHECK_FALSE(vm.load_source(two_strings, "s.pasm"));
+  CHECK(vm.diagnostics_text() ==
+        "s.pasm: error: pool 'str' (1 blocks of 32 bytes) is too small for the program's string constants\n");
+  REQUIRE(vm.diagnostics().size() == 1);
+  CHECK(vm.diagnostics()[0].config_error);
+  CHECK(vm.load_source(".func main\n  push 0\n  ret\n.end\n", "ok.pasm"));
+}
+
 TEST_CASE("API errors speak of API concepts, not CLI flags") {
   poolvm::Config c;
   c.pools = {{"nope", 5}};
