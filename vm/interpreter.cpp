@@ -138,22 +138,28 @@ using CodeOf = std::conditional_t<(kMode == kFast || kMode == kCounted) && POOLV
 
 namespace {
 // Ends a run that stops for good (halt, or an error) from `frame`: gives
-// every frame back, innermost first, calling on_free(frame) after each (its
-// header is still readable: a release writes no block memory), and
-// when the run is inside coroutines, marks each dead and goes on with its
-// resumer's frames, up to the main run.
-template <class OnFree>
-void unwind_all(Machine& m, FrameHeader* frame, OnFree&& on_free) {
+// every frame back, innermost first, calling on_free(frame, at) after each
+// (its header is still readable: a release writes no block memory), and
+// when the run is inside coroutines, marks each dead, calling
+// on_dead(co, top, at) with its innermost frame, and goes on with its
+// resumer's frames, up to the main run. `at` is the module instruction the
+// run stood at in that stretch, for trace events: where it stopped, then
+// each resumer's coresume (only a traced run has one: pass nullptr otherwise).
+template <class OnFree, class OnDead>
+void unwind_all(Machine& m, FrameHeader* frame, const Instr* at, OnFree&& on_free, OnDead&& on_dead) {
   Pool& frame_pool = (*m.pools)[kFramePool];
   for (;;) {
+    FrameHeader* const top = frame;
     while (frame != nullptr) {
       FrameHeader* up = frame->caller;
       frame_pool.release(frame->block);
-      on_free(frame);
+      on_free(frame, at);
       frame = up;
     }
     if (m.current_co == nullptr) return;
     CoHeader* co = m.current_co;
+    on_dead(co, top, at);
+    if (at != nullptr) at = m.module.code.data() + co->resumer_pc - 1;  // its coresume
     co->state = kCoDead;
     co->frame = nullptr;
     frame = co->resumer_frame;
@@ -978,10 +984,17 @@ dispatch:
   CASE(Halt) {
     if (sp[-1].tag != Tag::Int) TYPE_ERROR1("an int exit status", sp[-1]);
     halt_code = sp[-1].i;
-    unwind_all(m, frame, [&]([[maybe_unused]] FrameHeader* freed) {
-      TRACE(m.trace_call(false, freed->func, steps);
-            m.trace_pool(PoolEventKind::Free, kFramePool, freed->block, pc, freed, steps));
-    });
+    const Instr* at = nullptr;
+    if constexpr (kMode == kTraced) at = pc;
+    unwind_all(
+        m, frame, at,
+        [&]([[maybe_unused]] FrameHeader* freed, [[maybe_unused]] const Instr* where) {
+          TRACE(m.trace_call(false, freed->func, steps);
+                m.trace_pool(PoolEventKind::Free, kFramePool, freed->block, where, freed, steps));
+        },
+        [&]([[maybe_unused]] CoHeader* co, [[maybe_unused]] FrameHeader* top, [[maybe_unused]] const Instr* where) {
+          TRACE(m.trace_co(CoroutineEvent::Kind::Died, co->block, where, top, steps));
+        });
     m.steps = STEPS_NOW();
     return Machine::Outcome::Halted;
   }
@@ -1579,12 +1592,18 @@ Machine::Outcome fail_run(Machine& m, std::optional<RuntimeError>& error);
   }
   // Unwind: every active frame goes back to the pool, so the pools stay
   // consistent; the coroutines the error went through are dead.
-  unwind_all(m, failure.frame, [&](FrameHeader* freed) {
-    if (m.observer == nullptr) return;
-    m.trace_call(false, freed->func, m.steps);
-    // Only the traced loop has an observer, and it runs module.code.
-    m.trace_pool(PoolEventKind::Free, kFramePool, freed->block, static_cast<const Instr*>(failure.pc), freed, m.steps);
-  });
+  // Only the traced loop has an observer, and it runs module.code.
+  const Instr* at = m.observer != nullptr ? static_cast<const Instr*>(failure.pc) : nullptr;
+  unwind_all(
+      m, failure.frame, at,
+      [&](FrameHeader* freed, const Instr* where) {
+        if (m.observer == nullptr) return;
+        m.trace_call(false, freed->func, m.steps);
+        m.trace_pool(PoolEventKind::Free, kFramePool, freed->block, where, freed, m.steps);
+      },
+      [&](CoHeader* co, FrameHeader* top, const Instr* where) {
+        if (m.observer != nullptr) m.trace_co(CoroutineEvent::Kind::Died, co->block, where, top, m.steps);
+      });
   return Machine::Outcome::Failed;
 }
 

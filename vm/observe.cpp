@@ -48,7 +48,8 @@ void Machine::trace_call(bool enter, uint32_t func, uint64_t step) {
 
 void Machine::trace_co(CoroutineEvent::Kind kind, uint32_t block, const Instr* pc, const FrameHeader* frame,
                        uint64_t step) {
-  observer->on_coroutine(CoroutineEvent{kind, step, block, module.functions[frame->func].name, line_of(module, pc)});
+  std::string_view where = frame != nullptr ? std::string_view(module.functions[frame->func].name) : std::string_view();
+  observer->on_coroutine(CoroutineEvent{kind, step, block, where, line_of(module, pc)});
 }
 
 void Machine::trace_exec(const Instr* pc, const FrameHeader* frame, const Value* sp, uint64_t step) {

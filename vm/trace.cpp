@@ -70,9 +70,19 @@ struct Tracer::State {
     return it->second;
   }
   void json_event(const std::string& body) {
-    if (opt.json == nullptr) return;
+    if (opt.json == nullptr || json_closed) return;
     fmt::print(opt.json, "{}\n{}", json_first ? "" : ",", body);
     json_first = false;
+  }
+  // Ends the JSON document: at the summary, or when the tracer goes away
+  // without one (the program never ran: it did not load), so the file is
+  // valid JSON whatever happened.
+  bool json_closed = false;
+  void close_json() {
+    if (opt.json == nullptr || json_closed) return;
+    fmt::print(opt.json, "\n]}}\n");
+    std::fflush(opt.json);
+    json_closed = true;
   }
 };
 
@@ -81,7 +91,9 @@ Tracer::Tracer(TraceOptions options) : s_(std::make_unique<State>()) {
   if (s_->opt.json != nullptr) fmt::print(s_->opt.json, "{{\"displayTimeUnit\":\"ns\",\"traceEvents\":[");
 }
 
-Tracer::~Tracer() = default;
+Tracer::~Tracer() {
+  if (s_) s_->close_json();
+}
 
 bool Tracer::wants_instructions() const { return s_->opt.exec; }
 
@@ -126,7 +138,10 @@ void Tracer::on_pause(const PauseEvent& e) {
 
 void Tracer::on_coroutine(const CoroutineEvent& e) {
   State& s = *s_;
-  const char* what = e.kind == CoroutineEvent::Kind::Resume ? "resume" : e.kind == CoroutineEvent::Kind::Yield ? "yield" : "return";
+  const char* what = e.kind == CoroutineEvent::Kind::Resume  ? "resume"
+                     : e.kind == CoroutineEvent::Kind::Yield ? "yield"
+                     : e.kind == CoroutineEvent::Kind::Return ? "return"
+                                                              : "died";
   if (s.opt.alloc) {
     // The alloc columns, with the coroutine's block: its stack and frames stay put while it waits.
     std::string where = e.line != 0 ? fmt::format("{}:{}", e.function, e.line) : std::string(e.function);
@@ -241,10 +256,7 @@ void Tracer::finish(const Vm& vm) {
   }
   if (s.opt.map)
     for (size_t i = 0; i < stats.size(); ++i) print_map(s.opt.out, stats[i], vm.block_states(i));
-  if (s.opt.json != nullptr) {
-    fmt::print(s.opt.json, "\n]}}\n");
-    std::fflush(s.opt.json);
-  }
+  s.close_json();
   std::fflush(s.opt.out);
 }
 

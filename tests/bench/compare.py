@@ -7,7 +7,10 @@ implementation prints exactly what poolvm prints, and exits 1 if one does not.
 
 Usage: tests/bench/compare.py [--poolvm build/poolvm] [--runs 5]
                               [--only fib,loop] [--peers lua5.4,luajit]
-                              [--clock wall|cpu]
+                              [--clock wall|cpu] [--max-steps N]
+With --max-steps N, poolvm runs under a step budget of N and the same
+poolvm without a budget becomes a peer ("no budget"): its ratio is what the
+budget costs (issue 14's bound: at most 1.05).
 Not part of the test command: benchmarks are measured, never asserted.
 """
 import argparse
@@ -54,6 +57,7 @@ PEERS = {
     "python3": (["/usr/bin/python3" if os.path.exists("/usr/bin/python3") else "python3"], "py", "--version"),
     "gforth-fast": (["gforth-fast"], "fs", "--version"),
 }
+NO_BUDGET = "no budget"  # with --max-steps: the same poolvm, unbudgeted
 TIME = "/usr/bin/time"  # GNU time (Debian package `time`), for peak RSS
 
 
@@ -90,6 +94,8 @@ def machine():
 
 
 def version(peer):
+    if peer == NO_BUDGET:
+        return "the same binary, no --max-steps"
     prefix, _, flag = PEERS[peer]
     try:
         p = subprocess.run([prefix[0], flag], capture_output=True, text=True, timeout=10)
@@ -146,7 +152,11 @@ def main():
     ap.add_argument("--peers", default="", help="comma list of peers (default: all installed)")
     ap.add_argument("--clock", choices=["wall", "cpu"], default="wall",
                     help="wall time (default) or user+system CPU time of the run")
+    ap.add_argument("--max-steps", type=int, default=0,
+                    help="run poolvm with this step budget; the unbudgeted run becomes the peer 'no budget'")
     args = ap.parse_args()
+    if args.max_steps < 0:
+        sys.exit("compare.py: --max-steps takes N >= 1")
 
     names = [n for n in args.only.split(",") if n] or list(BENCHMARKS)
     for n in names:
@@ -160,6 +170,8 @@ def main():
     for p in missing:
         print(f"note: {p} is not installed; its column is left out", file=sys.stderr)
     peers = [p for p in peers if p not in missing]
+    if args.max_steps:
+        peers = [NO_BUDGET] + ([p for p in args.peers.split(",") if p] and peers)
     if not os.access(TIME, os.X_OK):
         sys.exit(f"compare.py: needs GNU time at {TIME} (apt-get install -y time)")
     if not os.access(args.poolvm, os.X_OK):
@@ -170,6 +182,8 @@ def main():
     def peer_file(impl, bench):
         """The peer's version of the benchmark, or None when it has none."""
         program = BENCHMARKS[bench][0]
+        if impl == NO_BUDGET:
+            return os.path.join(ROOT, program)
         ext = PEERS[impl][1]
         for d in (os.path.join(ROOT, os.path.dirname(program)), PROGRAMS):
             f = os.path.join(d, f"{bench}.{ext}")
@@ -180,6 +194,9 @@ def main():
     def command(impl, bench):
         program, bargs = BENCHMARKS[bench]
         if impl == "poolvm":
+            budget = ["--max-steps", str(args.max_steps)] if args.max_steps else []
+            return [args.poolvm, "run"] + budget + [program] + bargs
+        if impl == NO_BUDGET:
             return [args.poolvm, "run", program] + bargs
         return PEERS[impl][0] + [peer_file(impl, bench)] + bargs
 

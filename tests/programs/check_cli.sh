@@ -51,6 +51,13 @@ for args in "asm $hello -o $nowhere" "run --trace-out $nowhere $hello" "run --tr
   check "'$args' runs nothing" "[[ ! -s $tmp/out ]]"
 done
 
+# A program that does not load still leaves a --trace-json file that parses.
+printf '.func main\n    cocreate\n.end\n' >"$tmp/unloadable.pasm"
+"$poolvm" run --trace-json "$tmp/unloadable.json" "$tmp/unloadable.pasm" >/dev/null 2>&1; rc=$?
+check "a program that does not assemble exits 65 (got $rc)" "[[ $rc == 65 ]]"
+check "its --trace-json file is valid JSON" \
+  "python3 -c 'import json,sys; json.load(open(sys.argv[1]))' $tmp/unloadable.json 2>/dev/null"
+
 # Snapshots (spec §12): `run --snapshot-on-yield DIR` saves DIR/yield-NNNN.snap
 # at each yield of the main run; `resume SNAPSHOT FILE [ARGS]` continues one
 # in a new process with the output the rest of the original run printed.

@@ -1,20 +1,27 @@
 #!/usr/bin/env python3
-"""tests/programs/check_trace_json.py POOLVM PROGRAM.pasm [ARGS...]
+"""tests/programs/check_trace_json.py [--exit N] POOLVM PROGRAM.pasm [ARGS...]
 
 Runs PROGRAM with --trace=summary and --trace-json, parses the JSON as Chrome
 Trace Event Format, and checks it against the summary: each pool's last
 counter value is its final in-use count, its largest is the peak, and every
 call span that opens also closes. Timestamps are instruction counts, so they
 must never decrease, and two runs give byte-identical files. Coroutine spans
-(async b/e events, one per stretch a coroutine runs) open and close in turn."""
+(async b/e events, one per stretch a coroutine runs) open and close in turn,
+and every one is closed at the end, even when an error ended the run inside
+coroutines (--exit N: the run's expected exit status, default 0)."""
 import json, os, subprocess, sys, tempfile
 
-poolvm, prog, *args = sys.argv[1:]
+argv = sys.argv[1:]
+want_exit = 0
+if argv[:1] == ["--exit"]:
+    want_exit, argv = int(argv[1]), argv[2:]
+poolvm, prog, *args = argv
 tmp = tempfile.mkdtemp()
 def run(name):
     out, js = os.path.join(tmp, name + ".txt"), os.path.join(tmp, name + ".json")
-    subprocess.run([poolvm, "run", "--trace=summary", "--trace-out", out, "--trace-json", js, prog, *args],
-                   check=True, stdout=subprocess.DEVNULL)
+    p = subprocess.run([poolvm, "run", "--trace=summary", "--trace-out", out, "--trace-json", js, prog, *args],
+                       stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    assert p.returncode == want_exit, f"exit {p.returncode}, want {want_exit}"
     return open(out).read(), open(js).read()
 
 summary, text = run("a")

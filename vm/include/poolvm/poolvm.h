@@ -177,9 +177,10 @@ struct PauseEvent {
   uint32_t line;
 };
 // Control passed into or out of a coroutine (spec §11): `coresume` entered
-// it, or it gave control back to its resumer by `yield` or by returning.
+// it, or it gave control back to its resumer by `yield` or by returning, or
+// the run ended inside it (an error, or `halt`) and it died with it.
 struct CoroutineEvent {
-  enum class Kind : uint8_t { Resume, Yield, Return };
+  enum class Kind : uint8_t { Resume, Yield, Return, Died };
   Kind kind;
   uint64_t step;
   uint32_t coroutine;          // its block in the co pool
