@@ -80,8 +80,11 @@ bool operands_fit(Op fused, const Window& w) {
     case Op::ModK:  // const_rem needs a divisor whose remainder is defined (vm/divisor.h)
       return w.int_value(0) != 0 && w.int_value(0) != -1;
     case Op::IncLocal:
-    case Op::DecLocal:  // updates the local in place
+    case Op::DecLocal:
+    case Op::IncLocalJmp:  // updates the local in place
       return w.arg(3) == w.arg(0);
+    case Op::IncLocalLtJnz:  // updates the local in place and tests it
+      return w.arg(3) == w.arg(0) && w.arg(4) == w.arg(0);
     case Op::StoreLoad:
       // StoreLoad would take the load away from a superinstruction of its own.
       return fuse(Window{w.m, w.pc + 1, w.end}) == Op::Nop;

@@ -22,19 +22,21 @@ using namespace poolvm;
 namespace {
 
 // The declared sequence as source text. Loads take x, y, x...; a store takes
-// the first loaded local (IncLocal needs the same one), else z; a branch
-// jumps to `skip`.
+// the first loaded local (IncLocal needs the same one), else z, and a load
+// after a store takes the stored local (IncLocalLtJnz tests the one it
+// updated); a branch jumps to `skip`.
 std::string sequence_text(const OpSequence& seq) {
   std::string text;
   const char* loads[] = {"x", "y", "x"};
   int nloads = 0;
+  bool stored = false;
   const bool has_load = seq.ops[0] == Op::Load;
   for (int k = 0; k < seq.length; ++k) {
     const OpInfo& info = op_info(seq.ops[k]);
     std::string_view operand;
     switch (seq.ops[k]) {
-      case Op::Load: operand = loads[nloads++ % 3]; break;
-      case Op::Store: operand = has_load ? "x" : "z"; break;
+      case Op::Load: operand = stored ? (has_load ? "x" : "z") : loads[nloads++ % 3]; break;
+      case Op::Store: operand = has_load ? "x" : "z"; stored = true; break;
       case Op::Push: operand = "3"; break;
       case Op::GetF: operand = "1"; break;
       default:
