@@ -152,3 +152,19 @@ TEST_CASE("the matcher prefers the longest declared sequence") {
   REQUIRE(other.ok);
   CHECK(specialize(other.module).code[2].op == Op::LoadAddK);
 }
+
+TEST_CASE("the matcher takes the rows that leave the fewest dispatches, not the first that matches") {
+  // s + a[i]: LoadLoad at `load s` would leave `load i` and `geti` (3
+  // dispatches); `load s` alone and LoadLoadGetI take 2.
+  ProgramInput in = read_program(
+      ".pool r slots=2 blocks=1\n" +
+          main_of("pool_malloc r\n store a\n push 0\n store i\n push 0\n store s\n"
+                  " load s\n load a\n load i\n geti\n add\n ret",
+                  "a i s"),
+      "t.pasm");
+  REQUIRE_MESSAGE(in.ok, in.diagnostics_text);
+  const Specialized s = specialize(in.module);
+  const uint32_t at = in.module.functions[0].start + 6;
+  CHECK(s.code[at].op == Op::Load);
+  CHECK(s.code[at + 1].op == Op::LoadLoadGetI);
+}
