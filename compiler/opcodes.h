@@ -189,7 +189,16 @@ inline constexpr uint8_t kNoFlags = 0, kBranch = 1, kEnd = 2, kInternal = 4, kFu
   X(Yield, 129, "yield", None, 1, 1, kLeaves, "( v -- sent ) pause: v goes to the resumer (the host, in the main run)") \
   X(CoCreate, 130, "cocreate", Func, kVar, 1, kNoFlags, "( a1 .. an -- co ) a coroutine that will call F; a block of 'co'; nil when exhausted") \
   X(CoResume, 131, "coresume", None, 2, 1, kLeaves, "( co v -- r ) run co until it yields r or returns r; v is what its yield gets") \
-  X(CoStatus, 132, "costatus", None, 1, 1, kNoFlags, "( co -- n ) 0 suspended, 1 running, 2 normal, 3 dead")
+  X(CoStatus, 132, "costatus", None, 1, 1, kNoFlags, "( co -- n ) 0 suspended, 1 running, 2 normal, 3 dead") \
+  /* Third round (issue 17), chosen from dynamic counts on the selection set (tests/bench/programs, */    \
+  /* the example programs; docs/performance.md): a counted loop's step and test, a constant store into an */  \
+  /* array at a local index, the product of two locals. */                                               \
+  X(IncLocalLtJnz, 133, "load", Local, 0, 1, kInternal | kFused, "K and N ints; all three the same local", \
+    {Load, Push, Add, Store, Load, Push, Lt, Jnz})                                                        \
+  X(IncLocalJmp, 134, "load", Local, 0, 1, kInternal | kFused, "K an int; both the same local",           \
+    {Load, Push, Add, Store, Jmp})                                                                        \
+  X(SetILocalsK, 135, "load", Local, 0, 1, kInternal | kFused, "", {Load, Load, Push, SetI})               \
+  X(LoadLoadMul, 136, "load", Local, 0, 1, kInternal | kFused, "", {Load, Load, Mul})
 
 enum class Op : uint8_t {
 #define POOLVM_X(name, number, ...) name = number,
@@ -232,7 +241,7 @@ static_assert(numbers_are_row_positions(),
               "opcode numbers are pinned: rows stay in number order, a new row appends with the next number");
 
 // The instructions a superinstruction stands for; length 0 for every other row.
-inline constexpr int kMaxFusedLength = 4;
+inline constexpr int kMaxFusedLength = 8;
 struct OpSequence {
   Op ops[kMaxFusedLength] = {};
   uint8_t length = 0;
@@ -286,7 +295,7 @@ consteval bool sequences_are_well_formed() {
   return true;
 }
 static_assert(sequences_are_well_formed(),
-              "a kFused row declares 2..4 plain instructions, a branch or end only last, a sequence no "
+              "a kFused row declares 2..kMaxFusedLength plain instructions, a branch or end only last, a sequence no "
               "other row declares, and copies the first one's mnemonic, operand and stack effect");
 
 constexpr const OpInfo& op_info(Op op) { return kOpInfo[static_cast<uint8_t>(op)]; }

@@ -714,12 +714,20 @@ dispatch:
     sp += 2;
     FUSED_NEXT(LoadLoad);
   }
+  // Two floats have their own path after the ints' (the tag stays Float),
+  // as in the plain arithmetic handlers; mixed operands fall back.
 #define LOCAL_ARITH(name, expr)                                                    \
   CASE(name) {                                                                     \
     const Value& y = locals[ARG(name, 0, Load)];                                   \
-    if (sp[-1].tag != Tag::Int || y.tag != Tag::Int) FALLBACK(name, Load);         \
-    uint64_t x = static_cast<uint64_t>(sp[-1].i), k = static_cast<uint64_t>(y.i);  \
-    sp[-1].i = static_cast<int64_t>(expr);                                         \
+    if (sp[-1].tag == Tag::Int && y.tag == Tag::Int) [[likely]] {                  \
+      uint64_t x = static_cast<uint64_t>(sp[-1].i), k = static_cast<uint64_t>(y.i); \
+      sp[-1].i = static_cast<int64_t>(expr);                                       \
+    } else if (sp[-1].tag == Tag::Float && y.tag == Tag::Float) {                  \
+      double x = sp[-1].f, k = y.f;                                                \
+      sp[-1].f = expr;                                                             \
+    } else {                                                                       \
+      FALLBACK(name, Load);                                                        \
+    }                                                                              \
     FUSED_NEXT(name);                                                              \
   }
   LOCAL_ARITH(LoadAdd, x + k)
@@ -745,9 +753,13 @@ dispatch:
     FUSED_NEXT(ModK);
   }
   CASE(AddStore) {
-    if (sp[-2].tag != Tag::Int || sp[-1].tag != Tag::Int) FALLBACK(AddStore, Add);
-    locals[ARG(AddStore, 1, Store)] =
-        Value::integer(static_cast<int64_t>(static_cast<uint64_t>(sp[-2].i) + static_cast<uint64_t>(sp[-1].i)));
+    if (sp[-2].tag == Tag::Int && sp[-1].tag == Tag::Int) [[likely]]
+      locals[ARG(AddStore, 1, Store)] =
+          Value::integer(static_cast<int64_t>(static_cast<uint64_t>(sp[-2].i) + static_cast<uint64_t>(sp[-1].i)));
+    else if (sp[-2].tag == Tag::Float && sp[-1].tag == Tag::Float)
+      locals[ARG(AddStore, 1, Store)] = Value::real(sp[-2].f + sp[-1].f);
+    else
+      FALLBACK(AddStore, Add);
     sp -= 2;
     FUSED_NEXT(AddStore);
   }
@@ -785,12 +797,9 @@ dispatch:
   LOAD_CONS_FIELD(LoadCdr, 1, Cdr)
 #undef LOAD_CONS_FIELD
   CASE(LoadGetF) {
-    const Value& x = locals[ARG(LoadGetF, 0, Load)];
-    const uint32_t n = static_cast<uint32_t>(ARG(LoadGetF, 1, GetF));
-    if ((x.tag != Tag::Cons && x.tag != Tag::Rec) || n >= m.slots[x.pool] ||
-        pools[x.pool].check(x.block, x.gen) != Pool::Check::Live)
-      FALLBACK(LoadGetF, Load);
-    copy_value(*sp++, SLOT_PTR(x)[n]);
+    Value* slot = field_slot(pools, locals[ARG(LoadGetF, 0, Load)], static_cast<uint32_t>(ARG(LoadGetF, 1, GetF)));
+    if (slot == nullptr) FALLBACK(LoadGetF, Load);
+    copy_value(*sp++, *slot);
     FUSED_NEXT(LoadGetF);
   }
   CASE(LoadRet) {
@@ -865,6 +874,41 @@ dispatch:
     if (slot == nullptr) FALLBACK(SetILocals, Load);
     copy_value(*slot, locals[ARG(SetILocals, 2, Load)]);
     FUSED_NEXT(SetILocals);
+  }
+  CASE(SetILocalsK) {
+    Value* slot = indexed_slot(pools, locals[ARG(SetILocalsK, 0, Load)], locals[ARG(SetILocalsK, 1, Load)]);
+    if (slot == nullptr) FALLBACK(SetILocalsK, Load);
+    copy_value(*slot, constants[ARG(SetILocalsK, 2, Push)]);
+    FUSED_NEXT(SetILocalsK);
+  }
+  CASE(LoadLoadMul) {
+    const Value& x = locals[ARG(LoadLoadMul, 0, Load)];
+    const Value& y = locals[ARG(LoadLoadMul, 1, Load)];
+    if (x.tag == Tag::Int && y.tag == Tag::Int) [[likely]]
+      *sp = Value::integer(static_cast<int64_t>(static_cast<uint64_t>(x.i) * static_cast<uint64_t>(y.i)));
+    else if (x.tag == Tag::Float && y.tag == Tag::Float)
+      *sp = Value::real(x.f * y.f);
+    else
+      FALLBACK(LoadLoadMul, Load);
+    ++sp;
+    FUSED_NEXT(LoadLoadMul);
+  }
+  // A counted loop's step and test: the store and both loads name the same
+  // local (specialize() checks), K and N are ints.
+  CASE(IncLocalLtJnz) {
+    Value& x = locals[ARG(IncLocalLtJnz, 0, Load)];
+    if (x.tag != Tag::Int) FALLBACK(IncLocalLtJnz, Load);
+    const int64_t v = static_cast<int64_t>(static_cast<uint64_t>(x.i) +
+                                           static_cast<uint64_t>(constants[ARG(IncLocalLtJnz, 1, Push)].i));
+    x.i = v;
+    if (v < constants[ARG(IncLocalLtJnz, 5, Push)].i) FUSED_JUMP(IncLocalLtJnz);
+    FUSED_NEXT(IncLocalLtJnz);
+  }
+  CASE(IncLocalJmp) {
+    Value& x = locals[ARG(IncLocalJmp, 0, Load)];
+    if (x.tag != Tag::Int) FALLBACK(IncLocalJmp, Load);
+    x.i = static_cast<int64_t>(static_cast<uint64_t>(x.i) + static_cast<uint64_t>(constants[ARG(IncLocalJmp, 1, Push)].i));
+    FUSED_JUMP(IncLocalJmp);
   }
   CASE(LoadSetI) {
     Value* slot = indexed_slot(pools, sp[-2], sp[-1]);

@@ -6,8 +6,10 @@
 // Counting and traced runs use the original code, so steps stay exact.
 //
 // The matcher is generated from the sequences the table declares: at each
-// instruction the longest declared sequence that matches wins (table order
-// breaks ties), provided its operands fit the handler (operands_fit below).
+// instruction, of the declared sequences that match and whose operands fit
+// the handler (operands_fit below), the one that leaves the fewest
+// dispatches to the function's end wins; among equals the longest (then
+// table order).
 // It runs once, at load; the dispatch loop never sees it.
 //
 // It also makes the copy's branch operands relative to the branch, and
@@ -19,6 +21,8 @@
 #include "vm/specialize.h"
 
 #include <array>
+#include <cstdint>
+#include <vector>
 
 namespace poolvm {
 
@@ -80,8 +84,11 @@ bool operands_fit(Op fused, const Window& w) {
     case Op::ModK:  // const_rem needs a divisor whose remainder is defined (vm/divisor.h)
       return w.int_value(0) != 0 && w.int_value(0) != -1;
     case Op::IncLocal:
-    case Op::DecLocal:  // updates the local in place
+    case Op::DecLocal:
+    case Op::IncLocalJmp:  // updates the local in place
       return w.arg(3) == w.arg(0);
+    case Op::IncLocalLtJnz:  // updates the local in place and tests it
+      return w.arg(3) == w.arg(0) && w.arg(4) == w.arg(0);
     case Op::StoreLoad:
       // StoreLoad would take the load away from a superinstruction of its own.
       return fuse(Window{w.m, w.pc + 1, w.end}) == Op::Nop;
@@ -101,10 +108,33 @@ Op fuse(const Window& w) {
 
 Specialized specialize(const Module& m) {
   Specialized s{m.code, std::vector<ConstDivisor>(m.constants.size())};
+  // Which row to write at each pc: the one that leaves the fewest dispatches
+  // from there to the function's end when control falls through (dynamic
+  // programming from the end), so `load s; load a; load i; geti` is
+  // `load s` and LoadLoadGetI rather than LoadLoad, `load i` and `geti`.
+  // Ties go to the longest row at this pc, which is the greedy choice, so
+  // the choice only changes where it saves a dispatch.
+  std::vector<uint32_t> cost;
+  std::vector<Op> choice;
   for (const Function& f : m.functions) {
-    for (uint32_t pc = f.start; pc + 1 < f.end; ++pc) {
-      Op fused = fuse(Window{m, pc, f.end});
+    const uint32_t n = f.end - f.start;
+    cost.assign(n + 1, 0);
+    choice.assign(n, Op::Nop);
+    for (uint32_t i = n; i-- > 0;) {
+      const Window w{m, f.start + i, f.end};
+      uint32_t best = UINT32_MAX;
+      for (Op fused : kPatterns) {  // longest first: ties go to the longest
+        if (!matches(fused_sequence(fused), w) || !operands_fit(fused, w)) continue;
+        const uint32_t c = 1 + cost[i + fused_length(fused)];
+        if (c < best) best = c, choice[i] = fused;
+      }
+      if (1 + cost[i + 1] < best) best = 1 + cost[i + 1], choice[i] = Op::Nop;
+      cost[i] = best;
+    }
+    for (uint32_t i = 0; i < n; ++i) {
+      const Op fused = choice[i];
       if (fused == Op::Nop) continue;
+      const uint32_t pc = f.start + i;
       s.code[pc].op = fused;
       if (fused == Op::ModK) s.divisors[m.code[pc].a] = make_divisor(m.constants[m.code[pc].a].i);
     }

@@ -22,19 +22,21 @@ using namespace poolvm;
 namespace {
 
 // The declared sequence as source text. Loads take x, y, x...; a store takes
-// the first loaded local (IncLocal needs the same one), else z; a branch
-// jumps to `skip`.
+// the first loaded local (IncLocal needs the same one), else z, and a load
+// after a store takes the stored local (IncLocalLtJnz tests the one it
+// updated); a branch jumps to `skip`.
 std::string sequence_text(const OpSequence& seq) {
   std::string text;
   const char* loads[] = {"x", "y", "x"};
   int nloads = 0;
+  bool stored = false;
   const bool has_load = seq.ops[0] == Op::Load;
   for (int k = 0; k < seq.length; ++k) {
     const OpInfo& info = op_info(seq.ops[k]);
     std::string_view operand;
     switch (seq.ops[k]) {
-      case Op::Load: operand = loads[nloads++ % 3]; break;
-      case Op::Store: operand = has_load ? "x" : "z"; break;
+      case Op::Load: operand = stored ? (has_load ? "x" : "z") : loads[nloads++ % 3]; break;
+      case Op::Store: operand = has_load ? "x" : "z"; stored = true; break;
       case Op::Push: operand = "3"; break;
       case Op::GetF: operand = "1"; break;
       default:
@@ -149,4 +151,20 @@ TEST_CASE("the matcher prefers the longest declared sequence") {
       main_of("push 1\n store i\n load i\n push 1\n add\n store j\n load j\n ret", "i j"), "t.pasm");
   REQUIRE(other.ok);
   CHECK(specialize(other.module).code[2].op == Op::LoadAddK);
+}
+
+TEST_CASE("the matcher takes the rows that leave the fewest dispatches, not the first that matches") {
+  // s + a[i]: LoadLoad at `load s` would leave `load i` and `geti` (3
+  // dispatches); `load s` alone and LoadLoadGetI take 2.
+  ProgramInput in = read_program(
+      ".pool r slots=2 blocks=1\n" +
+          main_of("pool_malloc r\n store a\n push 0\n store i\n push 0\n store s\n"
+                  " load s\n load a\n load i\n geti\n add\n ret",
+                  "a i s"),
+      "t.pasm");
+  REQUIRE_MESSAGE(in.ok, in.diagnostics_text);
+  const Specialized s = specialize(in.module);
+  const uint32_t at = in.module.functions[0].start + 6;
+  CHECK(s.code[at].op == Op::Load);
+  CHECK(s.code[at + 1].op == Op::LoadLoadGetI);
 }
