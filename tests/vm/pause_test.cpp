@@ -29,31 +29,6 @@ struct Captured {
   }
 };
 
-// What a run leaves to compare: output, exit status, result, pool figures.
-struct Outcome {
-  std::string out;
-  int exit_status = -1;
-  std::string value;
-  std::string error;
-  std::vector<std::string> pools;
-  uint64_t pauses = 0;
-  bool operator==(const Outcome&) const = default;
-};
-
-std::string describe(Vm& vm, const RunResult& r) {
-  switch (r.value.type()) {
-    case HostValue::Type::Int: return std::to_string(r.value.as_int());
-    case HostValue::Type::String: return "\"" + vm.text(r.value) + "\"";
-    default: return std::to_string(static_cast<int>(r.value.type()));
-  }
-}
-
-std::string fmt_pool(const poolvm::PoolStatistics& p) {
-  return p.name + " in_use=" + std::to_string(p.in_use) + " peak=" + std::to_string(p.peak) +
-         " allocs=" + std::to_string(p.allocations) + " frees=" + std::to_string(p.frees) +
-         " failed=" + std::to_string(p.failed);
-}
-
 // Runs main; with budget > 0, suspends every `budget` steps and resumes
 // until the run ends. Every pause must have delivered the output so far.
 Outcome run_sliced(const std::string& text, uint64_t budget, std::vector<std::string> args = {}) {
@@ -72,11 +47,7 @@ Outcome run_sliced(const std::string& text, uint64_t budget, std::vector<std::st
   }
   CHECK_FALSE(c.vm.paused());
   o.out = c.out;
-  o.exit_status = r.exit_status;
-  o.value = describe(c.vm, r);
-  if (r.error) o.error = r.error->text();
-  for (const auto& p : c.vm.pool_statistics())
-    o.pools.push_back(fmt_pool(p));
+  record_end(o, c.vm, r);
   return o;
 }
 

@@ -5,7 +5,6 @@
 // or restores a state that runs safely (the sanitizer build watches).
 #include <doctest/doctest.h>
 
-#include <fmt/format.h>
 
 #include <cstring>
 #include <fstream>
@@ -38,33 +37,6 @@ std::vector<std::byte> take(const Vm& vm) {
   return bytes;
 }
 
-struct Outcome {
-  std::string out;
-  int exit_status = -1;
-  std::string value;
-  std::string error;
-  std::vector<std::string> pools;
-  bool operator==(const Outcome&) const = default;
-};
-
-std::string describe(Vm& vm, const RunResult& r) {
-  switch (r.value.type()) {
-    case HostValue::Type::Int: return std::to_string(r.value.as_int());
-    case HostValue::Type::String: return fmt::format("\"{}\"", vm.text(r.value));  // not "\"" + s: GCC 12's -Wrestrict misfires
-    default: return std::to_string(static_cast<int>(r.value.type()));
-  }
-}
-
-void finish(Outcome& o, Vm& vm, const RunResult& r) {
-  o.exit_status = r.exit_status;
-  o.value = describe(vm, r);
-  if (r.error) o.error = r.error->text();
-  for (const auto& p : vm.pool_statistics())
-    o.pools.push_back(p.name + " in_use=" + std::to_string(p.in_use) + " peak=" + std::to_string(p.peak) +
-                      " allocs=" + std::to_string(p.allocations) + " frees=" + std::to_string(p.frees) +
-                      " failed=" + std::to_string(p.failed));
-}
-
 // A VM with its output appended to a string that outlives it.
 std::unique_ptr<Vm> make_vm(const std::string& text, std::string& out, poolvm::Config c = {}) {
   c.output = [&out](std::string_view s) { out.append(s); };
@@ -94,7 +66,7 @@ Outcome run_moved(const std::string& text, uint64_t budget, const std::vector<st
     if (moves != nullptr) ++*moves;
     r = vm->resume(sent);
   }
-  finish(o, *vm, r);
+  record_end(o, *vm, r);
   return o;
 }
 
@@ -105,7 +77,7 @@ Outcome run_whole(const std::string& text, uint64_t budget, const std::vector<st
   RunResult r = vm->run_main(args);
   while (r.status == Status::Suspended || r.status == Status::Yielded)
     r = vm->resume(r.status == Status::Yielded ? HostValue::integer(42) : HostValue());
-  finish(o, *vm, r);
+  record_end(o, *vm, r);
   return o;
 }
 
