@@ -265,9 +265,7 @@ static Machine::Outcome execute_loop(Machine& m, FrameHeader* frame, Value* sp, 
   else code = kMode == kFast ? m.fast_code.data() : m.module.code.data();
   // Budgeted runs charge steps per straight-line run (see straight_line_runs).
   constexpr bool kRuns = kMode == kCounted && std::is_same_v<Code, ThreadedInstr>;
-  // The exact-stepping copy (kRuns only); read where used, off the hot path,
-  // so it holds no register.
-#define exact (reinterpret_cast<const Code*>(m.threaded_exact.data()))
+  [[maybe_unused]] const Code* const exact = kRuns ? reinterpret_cast<const Code*>(m.threaded_exact.data()) : nullptr;
   const Function* const funcs = m.module.functions.data();
   const Value* const constants = m.constants.data();
   const ConstDivisor* const divisors = m.divisors.data();
@@ -1520,7 +1518,6 @@ failed:
 #undef DISPATCH
 #undef NEXT
 #undef STEPS_NOW
-#undef exact
 }
 
 // The step-counting loop is compiled in its own translation unit,
