@@ -167,23 +167,34 @@ void unwind_all(Machine& m, FrameHeader* frame, const Instr* at, OnFree&& on_fre
   }
 }
 
-// The straight-line runs of the module's code, for the counting loop: a run
-// begins at a function's start, at a jump target and after any instruction
-// that transfers control (a branch, a path's end, a call, a resume, a yield),
-// so control enters a run only at its first instruction and, once in, goes
-// through every instruction of it unless the run stops for good (an error).
-// `rest` is how many steps remain from an instruction to its run's end; a
-// run longer than a uint16_t is cut in two.
+// The runs of the module's code that the counting loop charges at once. A
+// run begins at a function's start, at a jump target and after any
+// instruction that transfers control (a branch, a path's end, a call, a
+// resume, a yield) but a forward conditional branch: control enters a run
+// only at its first instruction and goes on through it unless it stops for
+// good (an error) or takes one of those forward branches, which then gives
+// back the steps of the run after it (`refund`; a conditional branch out of
+// a loop or an if rarely jumps, so most of the time the charge it saves is
+// the whole saving, and a taken one costs an add in place of a charge).
+// A backward conditional branch, usually taken, still ends its run. `rest`
+// is how many steps remain from an instruction to its run's end; a run
+// longer than a uint16_t is cut in two, and a branch is not run through
+// when its refund would not fit in a byte.
 #if POOLVM_COMPUTED_GOTO  // the switch loop counts every dispatch
 struct Runs {
   std::vector<uint8_t> leader;
   std::vector<uint16_t> rest;
+  std::vector<uint8_t> refund;
 };
 [[maybe_unused]] Runs straight_line_runs(const Module& module) {
   const size_t n = module.code.size();
-  Runs r{std::vector<uint8_t>(n, 0), std::vector<uint16_t>(n, 1)};
+  Runs r{std::vector<uint8_t>(n, 0), std::vector<uint16_t>(n, 1), std::vector<uint8_t>(n, 0)};
+  auto forward_conditional = [&](size_t i) {
+    const uint8_t flags = op_info(module.code[i].op).flags;
+    return (flags & kBranch) && !(flags & (kEnd | kLeaves)) && static_cast<size_t>(module.code[i].a) > i;
+  };
   auto transfers = [&](size_t i) {
-    return (op_info(module.code[i].op).flags & (kBranch | kEnd | kLeaves)) != 0;
+    return (op_info(module.code[i].op).flags & (kBranch | kEnd | kLeaves)) != 0 && !forward_conditional(i);
   };
   for (const Function& f : module.functions)
     if (f.start < n) r.leader[f.start] = 1;
@@ -194,10 +205,11 @@ struct Runs {
   }
   for (size_t i = n; i-- > 0;) {
     if (i + 1 == n || r.leader[i + 1] || transfers(i)) continue;  // rest stays 1
-    if (r.rest[i + 1] == UINT16_MAX) {
+    if (r.rest[i + 1] == UINT16_MAX || (forward_conditional(i) && r.rest[i + 1] > UINT8_MAX)) {
       r.leader[i + 1] = 1;
       continue;
     }
+    if (forward_conditional(i)) r.refund[i] = static_cast<uint8_t>(r.rest[i + 1]);
     r.rest[i] = static_cast<uint16_t>(r.rest[i + 1] + 1);
   }
   return r;
@@ -246,12 +258,15 @@ static Machine::Outcome execute_loop(Machine& m, FrameHeader* frame, Value* sp, 
           for (int k = 1; k < fused_length(op); ++k)
             if (i + k >= n || runs.leader[i + k]) op = m.module.code[i].op;
           const int o = static_cast<uint8_t>(op);
+          // A superinstruction holds its branch's refund: read at pc, not at
+          // pc + k, GCC computes no address for it ahead of the branch.
           m.threaded_counted[i] = ThreadedInstr{runs.leader[i] ? kCharges[o] : kLabels[o], m.fast_code[i].a, op,
-                                                runs.leader[i], runs.rest[i]};
-          // fast_code's operands: its branches are relative, as the handlers expect.
-          m.threaded_exact[i] = ThreadedInstr{&&exact_step, m.fast_code[i].a, m.module.code[i].op, runs.leader[i],
-                                              runs.rest[i]};
+                                                runs.refund[i + static_cast<size_t>(std::max(fused_length(op), 1)) - 1], runs.rest[i]};
+          // fast_code's operands: its branches are relative, as the handlers
+          // expect. Nothing was charged ahead here, so nothing is refunded.
+          m.threaded_exact[i] = ThreadedInstr{&&exact_step, m.fast_code[i].a, m.module.code[i].op, 0, runs.rest[i]};
         }
+        m.run_leader = runs.leader;
       }
       return Machine::Outcome::Returned;
     }
@@ -622,21 +637,23 @@ dispatch:
 // The branch at pc[k] jumps. In the plain loop's code specialize() made
 // branch operands relative to their own instruction, so no code base pointer
 // has to stay live in a register; the other loops run the module's absolute
-// targets.
-#define JUMP_VIA(k)                                                         \
+// targets. A conditional branch forward in the run-charging loop gives back
+// what its run was charged for after it (see straight_line_runs).
+#define JUMP_VIA(k, conditional)                                            \
   do {                                                                      \
     const Code* target = kMode == kFast || std::is_same_v<Code, ThreadedInstr> ? pc + (k) + pc[k].a : code + pc[k].a; \
     if (target <= pc) CHECK_INTERRUPT();                                    \
+    else if constexpr (kRuns && (conditional)) left += pc->refund;           \
     pc = target;                                                            \
     DISPATCH();                                                             \
   } while (0)
-  CASE(Jmp) { JUMP_VIA(0); }
+  CASE(Jmp) { JUMP_VIA(0, false); }
   CASE(Jz) {
-    if (!(--sp)->truthy()) JUMP_VIA(0);
+    if (!(--sp)->truthy()) JUMP_VIA(0, true);
     NEXT();
   }
   CASE(Jnz) {
-    if ((--sp)->truthy()) JUMP_VIA(0);
+    if ((--sp)->truthy()) JUMP_VIA(0, true);
     NEXT();
   }
 
@@ -652,7 +669,8 @@ dispatch:
     pc += fused_advance<Op::name>();     \
     DISPATCH();                          \
   } while (0)
-#define FUSED_JUMP(name) JUMP_VIA(fused_branch<Op::name>())
+#define FUSED_JUMP(name) \
+  JUMP_VIA(fused_branch<Op::name>(), !(op_info(fused_sequence(Op::name).ops[fused_branch<Op::name>()]).flags & kEnd))
 #define FALLBACK(name, first)                                          \
   do {                                                                 \
     static_assert(fused_sequence(Op::name).ops[0] == Op::first,        \
@@ -1446,7 +1464,7 @@ exact_step:
     const size_t i = static_cast<size_t>(pc - exact);
     // The next run has room after all (control came back to a run's start,
     // after a call say): back to charging runs.
-    if (pc->leader && pc->rest <= left) {
+    if (m.run_leader[i] && pc->rest <= left) {
       pc = code + i;
       left -= pc->rest;
       goto* kLabels[static_cast<uint8_t>(pc->op)];

@@ -84,10 +84,12 @@ struct ThreadedInstr {
   const void* handler;
   int32_t a;
   Op op;  // for messages only
-  // For the step-counting loop, which charges a straight-line run of code
-  // (a basic block) at its first instruction instead of a step per dispatch:
-  uint8_t leader;  // 1: a run begins here (its handler charges the run)
-  uint16_t rest;   // steps from this instruction to the end of its run, this one included
+  // For the step-counting loop, which charges a run of code at its first
+  // instruction instead of a step per dispatch (see straight_line_runs):
+  // what a taken forward branch gives back, the steps of its run after the
+  // branch (0 but in threaded_counted, where the branch was charged for them).
+  uint8_t refund;
+  uint16_t rest;  // steps from this instruction to the end of its run, this one included
 };
 static_assert(sizeof(ThreadedInstr) == 16, "threaded instructions are 16 bytes");
 static_assert(offsetof(ThreadedInstr, a) == 8);
@@ -121,6 +123,7 @@ struct Machine {
   // The counting loop's exact stepping, for the run the budget ends in: the
   // unfused code, every instruction through a handler that counts one step.
   std::vector<ThreadedInstr> threaded_exact;
+  std::vector<uint8_t> run_leader;  // 1 where a run begins, for exact stepping
   std::vector<ConstDivisor> divisors;  // per constant, for ModK (vm/divisor.h)
   std::unique_ptr<PoolSet> pools;
   std::vector<Value> constants;  // Module::constants as values (strings in `str`, constant)

@@ -357,6 +357,96 @@ TEST_CASE("a budget ends at the same instruction on the fused code as on the ori
 }
 
 namespace {
+// Forward conditional branches, taken and not, plain and fused, inside a
+// loop: the counting loop charges through them and refunds a taken one. A
+// branch with more than 255 steps after it in its run (one taken, one not)
+// is not charged through. With `fail`, the run ends with an error a few steps after a
+// forward branch not taken.
+std::string branchy(bool fail) {
+  std::string t = R"(
+.func main
+.local i acc
+    push 0
+    store acc
+    push 0
+    store i
+loop:
+    load i
+    push 12
+    lt
+    jz done
+    load i
+    push 3
+    mod
+    jnz not_three
+    load acc
+    push 100
+    add
+    store acc
+not_three:
+    load acc
+    load i
+    push 50
+    mul
+    gt
+    jz small
+    load acc
+    push 1
+    sub
+    store acc
+small:
+    load i
+    push 1
+    add
+    store i
+    jmp loop
+done:
+    load acc
+    print
+    push 0
+    store i
+again:
+    load acc
+    push 1000
+    lt
+    jz far
+)";
+  for (int k = 0; k < 150; ++k) t += "    push 1\n    pop\n";
+  t += "far:\n    load acc\n    push 1000\n    lt\n    jnz farther\n";  // taken
+  for (int k = 0; k < 150; ++k) t += "    push 1\n    pop\n";
+  t += "farther:\n    load i\n    push 1\n    add\n    dup\n    store i\n    push 3\n    lt\n    jnz again\n";
+  t += "    load acc\n    push 2\n    gt\n    jz end\n    load acc\n";
+  t += fail ? "    push 0\n    div\n" : "    push 1\n    div\n";
+  t += "    print\nend:\n    push 0\n    ret\n.end\n";
+  return t;
+}
+}  // namespace
+
+TEST_CASE("a budget charged through forward branches ends where the original's does") {
+  static poolvm::Observer ignore_all;
+  for (bool fail : {false, true}) {
+    const std::string text = branchy(fail);
+    poolvm::Config plain;
+    Ran whole = run_text(text, plain);
+    REQUIRE(whole.loaded);
+    CHECK(whole.error.empty() != fail);
+    CHECK(whole.out == (fail ? "397\n" : "397\n397\n"));
+    for (uint64_t n = 1; n <= 1300; ++n) {
+      CAPTURE(fail);
+      CAPTURE(n);
+      poolvm::Config fused, traced;
+      fused.max_steps = traced.max_steps = n;
+      traced.observer = &ignore_all;
+      Ran a = run_text(text, fused);
+      Ran b = run_text(text, traced);
+      CHECK(a.out == b.out);
+      CHECK(a.status == b.status);
+      CHECK(a.error == b.error);
+    }
+  }
+}
+
+namespace {
 // The step of the last event a run reports: its ret of main, its last step.
 struct LastStep : poolvm::Observer {
   uint64_t last = 0;
@@ -369,7 +459,7 @@ TEST_CASE("a budget ends after exactly its count of steps, failing or suspending
   // The counting loop charges a straight-line run of code at once; the traced
   // loop counts one instruction at a time. Both must stop at the same count.
   std::string fib = read_file(std::string(POOLVM_SOURCE_DIR) + "/programs/fib.pasm");
-  for (const std::string& text : {std::string(kSmall), fib}) {
+  for (const std::string& text : {std::string(kSmall), fib, branchy(false)}) {
     LastStep steps;
     poolvm::Config traced;
     traced.observer = &steps;
