@@ -420,17 +420,69 @@ again:
   t += "    print\nend:\n    push 0\n    ret\n.end\n";
   return t;
 }
+// Calls whose run is charged for the callee's first run too (that run has
+// no call in it), after a forward branch in the caller's run and with one in
+// the callee's; with `fail`, one of them fails: the frame pool runs out.
+std::string calls(bool fail) {
+  return std::string(R"(
+.pool frame blocks=40
+.func main
+.local i
+    push 0
+    store i
+loop:
+    load i
+    push 5
+    lt
+    jz done
+    load i
+    push 7
+    mul
+    call deep
+    print
+    load i
+    push 1
+    add
+    store i
+    jmp loop
+done:
+    push )") + (fail ? "50" : "30") + R"(
+    call deep
+    print
+    push 0
+    ret
+.end
+.func deep n
+    load n
+    push 0
+    gt
+    jnz more
+    push 0
+    ret
+more:
+    load n
+    push 1
+    sub
+    call deep
+    push 1
+    add
+    ret
+.end
+)";
+}
 }  // namespace
 
-TEST_CASE("a budget charged through forward branches ends where the original's does") {
+TEST_CASE("a budget charged through forward branches and into callees ends where the original's does") {
   static poolvm::Observer ignore_all;
-  for (bool fail : {false, true}) {
-    const std::string text = branchy(fail);
+  for (int k = 0; k < 4; ++k) {
+    const bool fail = k % 2 == 1;
+    const std::string text = k < 2 ? branchy(fail) : calls(fail);
     poolvm::Config plain;
     Ran whole = run_text(text, plain);
     REQUIRE(whole.loaded);
     CHECK(whole.error.empty() != fail);
-    CHECK(whole.out == (fail ? "397\n" : "397\n397\n"));
+    if (k < 2) CHECK(whole.out == (fail ? "397\n" : "397\n397\n"));
+    else CHECK(whole.out == (fail ? "0\n7\n14\n21\n28\n" : "0\n7\n14\n21\n28\n30\n"));
     for (uint64_t n = 1; n <= 1300; ++n) {
       CAPTURE(fail);
       CAPTURE(n);
@@ -459,7 +511,7 @@ TEST_CASE("a budget ends after exactly its count of steps, failing or suspending
   // The counting loop charges a straight-line run of code at once; the traced
   // loop counts one instruction at a time. Both must stop at the same count.
   std::string fib = read_file(std::string(POOLVM_SOURCE_DIR) + "/programs/fib.pasm");
-  for (const std::string& text : {std::string(kSmall), fib, branchy(false)}) {
+  for (const std::string& text : {std::string(kSmall), fib, branchy(false), calls(false)}) {
     LastStep steps;
     poolvm::Config traced;
     traced.observer = &steps;
