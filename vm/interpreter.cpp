@@ -335,6 +335,15 @@ static Machine::Outcome execute_loop(Machine& m, FrameHeader* frame, Value* sp, 
     if (pools[(v).pool].check((v).block, (v).gen) != Pool::Check::Live) [[unlikely]]   \
       FAIL_FAULT(m.check_live(v));                                                      \
   } while (0)
+// A cons reference always names the cons pool (pool_malloc and cons make
+// it so, host imports and snapshots refuse any other), so car and cdr check
+// liveness in cons_pool, at a fixed address, not in pools[v.pool].
+#define REQUIRE_CONS(v)                                                                 \
+  do {                                                                                  \
+    if ((v).tag != Tag::Cons) TYPE_ERROR1("a cons", v);                                 \
+    if (cons_pool.check((v).block, (v).gen) != Pool::Check::Live) [[unlikely]]         \
+      FAIL_FAULT(m.check_live(v));                                                      \
+  } while (0)
 #define REQUIRE_SLOTS_REF(v)                                                          \
   do {                                                                                \
     if ((v).tag != Tag::Cons && (v).tag != Tag::Rec) TYPE_ERROR1("a record or cons", v); \
@@ -1184,26 +1193,26 @@ dispatch:
   }
   CASE(Car) {
     a = sp - 1;
-    REQUIRE_REF(*a, Tag::Cons, "a cons");
+    REQUIRE_CONS(*a);
     copy_value(*a, reinterpret_cast<Value*>(cons_pool.block(a->block))[0]);
     NEXT();
   }
   CASE(Cdr) {
     a = sp - 1;
-    REQUIRE_REF(*a, Tag::Cons, "a cons");
+    REQUIRE_CONS(*a);
     copy_value(*a, reinterpret_cast<Value*>(cons_pool.block(a->block))[1]);
     NEXT();
   }
   CASE(SetCar) {
     a = sp - 2;
-    REQUIRE_REF(*a, Tag::Cons, "a cons");
+    REQUIRE_CONS(*a);
     copy_value(reinterpret_cast<Value*>(cons_pool.block(a->block))[0], sp[-1]);
     sp -= 2;
     NEXT();
   }
   CASE(SetCdr) {
     a = sp - 2;
-    REQUIRE_REF(*a, Tag::Cons, "a cons");
+    REQUIRE_CONS(*a);
     copy_value(reinterpret_cast<Value*>(cons_pool.block(a->block))[1], sp[-1]);
     sp -= 2;
     NEXT();
@@ -1515,6 +1524,7 @@ failed:
 #undef REQUIRE_REF
 #undef REQUIRE_SLOTS_REF
 #undef SLOT_PTR
+#undef REQUIRE_CONS
 #undef CO_STACK_OVERFLOW
 #undef NEW_STRING
 #undef TRACE
