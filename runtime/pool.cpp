@@ -17,6 +17,7 @@ void Pool::init(std::string_view name, uint32_t capacity, size_t stride, uint32_
   name_ = std::string(name);
   capacity_ = capacity;
   stride_ = stride;
+  slots_ = stride / kSlotBytes;
   hands_out_refs_ = hands_out_refs;
   data_ = memory;
   std::byte* p = memory + align64(static_cast<size_t>(capacity) * stride);

@@ -62,26 +62,31 @@ inline void copy_value(Value& dst, const Value& src) {
   std::memcpy(reinterpret_cast<std::byte*>(&dst) + 8, &hi, 8);
 }
 
-// The slot of a live record or cons at an int index within it, or nullptr:
-// the whole fast path of geti/seti. The slot count is the block's stride, so
-// the pool object the liveness check loads anyway answers the bounds check.
-inline Value* indexed_slot(Pool* pools, const Value& ref, const Value& index) {
+// The slot of a live record or cons at an int index within it: the whole
+// fast path of geti/seti; false (slot untouched) sends the handler to its
+// slow path, which names the error. The pool's slot count answers the bounds
+// check, and it sits in the cache line the liveness check reads anyway
+// (runtime/pool.h). A bool, not a pointer that is null on failure: the
+// compiler cannot prove data + offset non-null and tested the sum again.
+static_assert(Pool::kSlotBytes == sizeof(Value));
+inline bool indexed_slot(Pool* pools, const Value& ref, const Value& index, Value*& slot) {
   static_assert(static_cast<int>(Tag::Rec) == static_cast<int>(Tag::Cons) + 1);
   if (static_cast<unsigned>(ref.tag) - static_cast<unsigned>(Tag::Cons) > 1u || index.tag != Tag::Int)
-    return nullptr;
-  Pool& p = pools[ref.pool];
-  if (static_cast<uint64_t>(index.i) >= p.stride() / sizeof(Value) ||
-      p.check(ref.block, ref.gen) != Pool::Check::Live)
-    return nullptr;
-  return reinterpret_cast<Value*>(p.block(ref.block)) + index.i;
+    return false;
+  const Pool& p = pools[ref.pool];
+  if (static_cast<uint64_t>(index.i) >= p.slots() || p.check(ref.block, ref.gen) != Pool::Check::Live)
+    return false;
+  slot = reinterpret_cast<Value*>(p.block(ref.block)) + index.i;
+  return true;
 }
 
 // The same for getf/setf's constant slot number.
-inline Value* field_slot(Pool* pools, const Value& ref, uint32_t n) {
-  if (static_cast<unsigned>(ref.tag) - static_cast<unsigned>(Tag::Cons) > 1u) return nullptr;
-  Pool& p = pools[ref.pool];
-  if (n >= p.stride() / sizeof(Value) || p.check(ref.block, ref.gen) != Pool::Check::Live) return nullptr;
-  return reinterpret_cast<Value*>(p.block(ref.block)) + n;
+inline bool field_slot(Pool* pools, const Value& ref, uint32_t n, Value*& slot) {
+  if (static_cast<unsigned>(ref.tag) - static_cast<unsigned>(Tag::Cons) > 1u) return false;
+  const Pool& p = pools[ref.pool];
+  if (n >= p.slots() || p.check(ref.block, ref.gen) != Pool::Check::Live) return false;
+  slot = reinterpret_cast<Value*>(p.block(ref.block)) + n;
+  return true;
 }
 
 // Takes a run's steps off the budget left; true (and `left` wrapped) when
@@ -343,6 +348,15 @@ static Machine::Outcome execute_loop(Machine& m, FrameHeader* frame, Value* sp, 
 #define REQUIRE_LIVE(v)                                                                 \
   do {                                                                                  \
     if (pools[(v).pool].check((v).block, (v).gen) != Pool::Check::Live) [[unlikely]]   \
+      FAIL_FAULT(m.check_live(v));                                                      \
+  } while (0)
+// A cons reference always names the cons pool (pool_malloc and cons make
+// it so, host imports and snapshots refuse any other), so car and cdr check
+// liveness in cons_pool, at a fixed address, not in pools[v.pool].
+#define REQUIRE_CONS(v)                                                                 \
+  do {                                                                                  \
+    if ((v).tag != Tag::Cons) TYPE_ERROR1("a cons", v);                                 \
+    if (cons_pool.check((v).block, (v).gen) != Pool::Check::Live) [[unlikely]]         \
       FAIL_FAULT(m.check_live(v));                                                      \
   } while (0)
 #define REQUIRE_SLOTS_REF(v)                                                          \
@@ -813,8 +827,8 @@ dispatch:
   LOAD_CONS_FIELD(LoadCdr, 1, Cdr)
 #undef LOAD_CONS_FIELD
   CASE(LoadGetF) {
-    Value* slot = field_slot(pools, locals[ARG(LoadGetF, 0, Load)], static_cast<uint32_t>(ARG(LoadGetF, 1, GetF)));
-    if (slot == nullptr) FALLBACK(LoadGetF, Load);
+    Value* slot;
+    if (!field_slot(pools, locals[ARG(LoadGetF, 0, Load)], static_cast<uint32_t>(ARG(LoadGetF, 1, GetF)), slot)) FALLBACK(LoadGetF, Load);
     copy_value(*sp++, *slot);
     FUSED_NEXT(LoadGetF);
   }
@@ -874,26 +888,26 @@ dispatch:
     FUSED_NEXT(AddLocals);
   }
   CASE(LoadLoadGetI) {
-    Value* slot = indexed_slot(pools, locals[ARG(LoadLoadGetI, 0, Load)], locals[ARG(LoadLoadGetI, 1, Load)]);
-    if (slot == nullptr) FALLBACK(LoadLoadGetI, Load);
+    Value* slot;
+    if (!indexed_slot(pools, locals[ARG(LoadLoadGetI, 0, Load)], locals[ARG(LoadLoadGetI, 1, Load)], slot)) FALLBACK(LoadLoadGetI, Load);
     copy_value(*sp++, *slot);
     FUSED_NEXT(LoadLoadGetI);
   }
   CASE(GetIToLocal) {
-    Value* slot = indexed_slot(pools, locals[ARG(GetIToLocal, 0, Load)], locals[ARG(GetIToLocal, 1, Load)]);
-    if (slot == nullptr) FALLBACK(GetIToLocal, Load);
+    Value* slot;
+    if (!indexed_slot(pools, locals[ARG(GetIToLocal, 0, Load)], locals[ARG(GetIToLocal, 1, Load)], slot)) FALLBACK(GetIToLocal, Load);
     copy_value(locals[ARG(GetIToLocal, 3, Store)], *slot);
     FUSED_NEXT(GetIToLocal);
   }
   CASE(SetILocals) {
-    Value* slot = indexed_slot(pools, locals[ARG(SetILocals, 0, Load)], locals[ARG(SetILocals, 1, Load)]);
-    if (slot == nullptr) FALLBACK(SetILocals, Load);
+    Value* slot;
+    if (!indexed_slot(pools, locals[ARG(SetILocals, 0, Load)], locals[ARG(SetILocals, 1, Load)], slot)) FALLBACK(SetILocals, Load);
     copy_value(*slot, locals[ARG(SetILocals, 2, Load)]);
     FUSED_NEXT(SetILocals);
   }
   CASE(SetILocalsK) {
-    Value* slot = indexed_slot(pools, locals[ARG(SetILocalsK, 0, Load)], locals[ARG(SetILocalsK, 1, Load)]);
-    if (slot == nullptr) FALLBACK(SetILocalsK, Load);
+    Value* slot;
+    if (!indexed_slot(pools, locals[ARG(SetILocalsK, 0, Load)], locals[ARG(SetILocalsK, 1, Load)], slot)) FALLBACK(SetILocalsK, Load);
     copy_value(*slot, constants[ARG(SetILocalsK, 2, Push)]);
     FUSED_NEXT(SetILocalsK);
   }
@@ -927,15 +941,15 @@ dispatch:
     FUSED_JUMP(IncLocalJmp);
   }
   CASE(LoadSetI) {
-    Value* slot = indexed_slot(pools, sp[-2], sp[-1]);
-    if (slot == nullptr) FALLBACK(LoadSetI, Load);
+    Value* slot;
+    if (!indexed_slot(pools, sp[-2], sp[-1], slot)) FALLBACK(LoadSetI, Load);
     copy_value(*slot, locals[ARG(LoadSetI, 0, Load)]);
     sp -= 2;
     FUSED_NEXT(LoadSetI);
   }
   CASE(PushSetI) {
-    Value* slot = indexed_slot(pools, sp[-2], sp[-1]);
-    if (slot == nullptr) FALLBACK(PushSetI, Push);
+    Value* slot;
+    if (!indexed_slot(pools, sp[-2], sp[-1], slot)) FALLBACK(PushSetI, Push);
     copy_value(*slot, constants[ARG(PushSetI, 0, Push)]);
     sp -= 2;
     FUSED_NEXT(PushSetI);
@@ -1111,7 +1125,7 @@ dispatch:
 
   CASE(GetF) {
     a = sp - 1;
-    if (Value* slot = field_slot(pools, *a, static_cast<uint32_t>(pc->a))) [[likely]] {
+    if (Value* slot; field_slot(pools, *a, static_cast<uint32_t>(pc->a), slot)) [[likely]] {
       copy_value(*a, *slot);
       NEXT();
     }
@@ -1124,7 +1138,7 @@ dispatch:
   }
   CASE(SetF) {
     a = sp - 2;
-    if (Value* slot = field_slot(pools, *a, static_cast<uint32_t>(pc->a))) [[likely]] {
+    if (Value* slot; field_slot(pools, *a, static_cast<uint32_t>(pc->a), slot)) [[likely]] {
       copy_value(*slot, sp[-1]);
       sp -= 2;
       NEXT();
@@ -1139,7 +1153,7 @@ dispatch:
   }
   CASE(GetI) {
     a = sp - 2;
-    if (Value* slot = indexed_slot(pools, *a, sp[-1])) [[likely]] {
+    if (Value* slot; indexed_slot(pools, *a, sp[-1], slot)) [[likely]] {
       copy_value(*a, *slot);
       --sp;
       NEXT();
@@ -1155,7 +1169,7 @@ dispatch:
   }
   CASE(SetI) {
     a = sp - 3;
-    if (Value* slot = indexed_slot(pools, *a, sp[-2])) [[likely]] {
+    if (Value* slot; indexed_slot(pools, *a, sp[-2], slot)) [[likely]] {
       copy_value(*slot, sp[-1]);
       sp -= 3;
       NEXT();
@@ -1197,26 +1211,26 @@ dispatch:
   }
   CASE(Car) {
     a = sp - 1;
-    REQUIRE_REF(*a, Tag::Cons, "a cons");
+    REQUIRE_CONS(*a);
     copy_value(*a, reinterpret_cast<Value*>(cons_pool.block(a->block))[0]);
     NEXT();
   }
   CASE(Cdr) {
     a = sp - 1;
-    REQUIRE_REF(*a, Tag::Cons, "a cons");
+    REQUIRE_CONS(*a);
     copy_value(*a, reinterpret_cast<Value*>(cons_pool.block(a->block))[1]);
     NEXT();
   }
   CASE(SetCar) {
     a = sp - 2;
-    REQUIRE_REF(*a, Tag::Cons, "a cons");
+    REQUIRE_CONS(*a);
     copy_value(reinterpret_cast<Value*>(cons_pool.block(a->block))[0], sp[-1]);
     sp -= 2;
     NEXT();
   }
   CASE(SetCdr) {
     a = sp - 2;
-    REQUIRE_REF(*a, Tag::Cons, "a cons");
+    REQUIRE_CONS(*a);
     copy_value(reinterpret_cast<Value*>(cons_pool.block(a->block))[1], sp[-1]);
     sp -= 2;
     NEXT();
@@ -1528,6 +1542,7 @@ failed:
 #undef REQUIRE_REF
 #undef REQUIRE_SLOTS_REF
 #undef SLOT_PTR
+#undef REQUIRE_CONS
 #undef CO_STACK_OVERFLOW
 #undef NEW_STRING
 #undef TRACE

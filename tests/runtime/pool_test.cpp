@@ -251,3 +251,17 @@ TEST_CASE("mark and release_born_since free exactly what was allocated after the
   CHECK(frame.is_live(fr));  // frames belong to runs, never reclaimed
   CHECK(cons.stats().in_use == 1);
 }
+
+TEST_CASE("a pool's slot count is its stride in values, and pools index by a shift") {
+  static_assert(Pool::kSlotBytes == sizeof(Value));
+  static_assert((sizeof(Pool) & (sizeof(Pool) - 1)) == 0);
+  TestPool seven(4, 7 * sizeof(Value));
+  CHECK(seven.pool.slots() == 7);
+  TestPool cons(4, 2 * sizeof(Value));
+  CHECK(cons.pool.slots() == 2);
+  // Pools in a vector (as in a PoolSet) sit a power of two apart.
+  std::vector<Pool> pools(3);
+  CHECK(reinterpret_cast<uintptr_t>(&pools[0]) % alignof(Pool) == 0);
+  CHECK(reinterpret_cast<std::byte*>(&pools[2]) - reinterpret_cast<std::byte*>(&pools[0]) ==
+        static_cast<ptrdiff_t>(2 * sizeof(Pool)));
+}
