@@ -294,6 +294,7 @@ static Machine::Outcome execute_loop(Machine& m, FrameHeader* frame, Value* sp, 
   // The pools never move during a run: index them directly, not through the PoolSet.
   Pool* const pools = &(*m.pools)[0];
   Pool& cons_pool = pools[kConsPool];
+  Pool& str_pool = pools[kStrPool];
   Pool& frame_pool = pools[kFramePool];
   StrRefs strings(pools[kStrPool]);
   uint64_t steps = m.steps;
@@ -343,11 +344,14 @@ static Machine::Outcome execute_loop(Machine& m, FrameHeader* frame, Value* sp, 
     if (pools[(v).pool].check((v).block, (v).gen) != Pool::Check::Live)     \
       FAIL_FAULT(m.check_live(v));                                          \
   } while (0)
-// Inline: the fast path is one compare; only a dead reference goes out of
-// line to build its message.
-#define REQUIRE_LIVE(v)                                                                 \
+// A string, already known to be one, is live. Inline: the fast path is one
+// compare; only a dead reference goes out of line to build its message. A
+// string reference always names the str pool (constants and new strings are
+// made there; host imports and snapshots refuse any other), so the check is
+// in str_pool, at a fixed address, not in pools[v.pool].
+#define REQUIRE_LIVE_STR(v)                                                             \
   do {                                                                                  \
-    if (pools[(v).pool].check((v).block, (v).gen) != Pool::Check::Live) [[unlikely]]   \
+    if (str_pool.check((v).block, (v).gen) != Pool::Check::Live) [[unlikely]]          \
       FAIL_FAULT(m.check_live(v));                                                      \
   } while (0)
 // A cons reference always names the cons pool (pool_malloc and cons make
@@ -602,8 +606,8 @@ dispatch:
     } else if (a->tag != b.tag) {                                                   \
       eq = false;                                                                   \
     } else if (a->tag == Tag::Str) {                                                \
-      REQUIRE_LIVE(*a);                                 \
-      REQUIRE_LIVE(b);                                  \
+      REQUIRE_LIVE_STR(*a);                                 \
+      REQUIRE_LIVE_STR(b);                                  \
       eq = strings.equal(a->block, b.block);                                        \
     } else if (a->is_ref()) {                                                       \
       eq = same_ref(*a, b);                                                         \
@@ -630,8 +634,8 @@ dispatch:
     } else if (a->is_number() && b.is_number()) {                               \
       r = a->as_double() cmp b.as_double();                                     \
     } else if (a->tag == Tag::Str && b.tag == Tag::Str) {                       \
-      REQUIRE_LIVE(*a);                             \
-      REQUIRE_LIVE(b);                              \
+      REQUIRE_LIVE_STR(*a);                             \
+      REQUIRE_LIVE_STR(b);                              \
       r = strings.compare(a->block, b.block) cmp 0;                             \
     } else {                                                                    \
       TYPE_ERROR2("two numbers or two strings", *a, b);                         \
@@ -1186,7 +1190,7 @@ dispatch:
   CASE(Len) {
     a = sp - 1;
     if (a->tag == Tag::Str) {
-      REQUIRE_LIVE(*a);
+      REQUIRE_LIVE_STR(*a);
       *a = Value::integer(strings.length(a->block));
     } else {
       if (a->tag != Tag::Cons && a->tag != Tag::Rec) TYPE_ERROR1("a string, record or cons", *a);
@@ -1240,8 +1244,8 @@ dispatch:
     a = sp - 2;
     const Value& b = sp[-1];
     if (a->tag != Tag::Str || b.tag != Tag::Str) TYPE_ERROR2("two strings", *a, b);
-    REQUIRE_LIVE(*a);
-    REQUIRE_LIVE(b);
+    REQUIRE_LIVE_STR(*a);
+    REQUIRE_LIVE_STR(b);
     uint64_t len = uint64_t{strings.length(a->block)} + strings.length(b.block);
     if (len > UINT32_MAX) FAIL("range error", "range error: string of {} bytes is too long", len);
     NEW_STRING(s, static_cast<uint32_t>(len));
@@ -1272,7 +1276,7 @@ dispatch:
     a = sp - 3;
     if (a->tag != Tag::Str) TYPE_ERROR1("a string", *a);
     if (sp[-2].tag != Tag::Int || sp[-1].tag != Tag::Int) TYPE_ERROR2("int start and length", sp[-2], sp[-1]);
-    REQUIRE_LIVE(*a);
+    REQUIRE_LIVE_STR(*a);
     int64_t start = sp[-2].i, n = sp[-1].i;
     uint32_t len = strings.length(a->block);
     if (start < 0 || n < 0 || start > len || n > len - start)
@@ -1287,7 +1291,7 @@ dispatch:
     a = sp - 2;
     if (a->tag != Tag::Str) TYPE_ERROR1("a string", *a);
     if (sp[-1].tag != Tag::Int) TYPE_ERROR1("an int index", sp[-1]);
-    REQUIRE_LIVE(*a);
+    REQUIRE_LIVE_STR(*a);
     int64_t i = sp[-1].i;
     uint32_t len = strings.length(a->block);
     if (i < 0 || i >= len) FAIL("index error", "index out of range: byte {} of a string of {} bytes", i, len);
@@ -1298,7 +1302,7 @@ dispatch:
   CASE(ToInt) {
     a = sp - 1;
     if (a->tag != Tag::Str) TYPE_ERROR1("a string", *a);
-    REQUIRE_LIVE(*a);
+    REQUIRE_LIVE_STR(*a);
     // Decimal digits with an optional sign, nothing else; nil when out of int64 range.
     bool neg = false, ok = true, any = false, first = true;
     uint64_t mag = 0;
@@ -1543,6 +1547,7 @@ failed:
 #undef REQUIRE_SLOTS_REF
 #undef SLOT_PTR
 #undef REQUIRE_CONS
+#undef REQUIRE_LIVE_STR
 #undef CO_STACK_OVERFLOW
 #undef NEW_STRING
 #undef TRACE
