@@ -6,10 +6,11 @@
 // instantiated three times — plain, step-counting, and traced (counting plus
 // observer hooks) — so neither --max-steps nor --trace costs anything, not even
 // a branch per instruction, when it is off; with computed goto the counting
-// loop runs the fused, threaded code too and charges steps per straight-line
-// run (basic block), at the run's first instruction, so a budget costs an add
-// and a compare per run, not per dispatch; the run a budget ends in is
-// stepped exactly, one instruction at a time (see exact_step).
+// loop runs the fused, threaded code too and charges steps per run of code
+// (a basic block, extended through forward branches: straight_line_runs), at
+// the run's first instruction, so a budget costs a subtract and a branch per
+// run, not per dispatch; the run a budget ends in is stepped exactly, one
+// instruction at a time (see exact_step).
 // The plain loop runs the fused code of vm/specialize.cpp, direct-threaded
 // (each instruction holds its handler's address); docs/performance.md
 // measures each of these choices.
@@ -136,8 +137,8 @@ enum Mode { kFast, kCounted, kTraced };
 
 // With computed goto the plain loop runs direct-threaded code: each
 // instruction holds its handler's address. So does the counting loop, over
-// the fused code too, so that a step budget costs (almost) nothing: the
-// first instruction of each straight-line run carries the run's steps.
+// the fused code too, so that a step budget costs little: the first
+// instruction of each run carries the run's steps.
 template <int kMode>
 using CodeOf = std::conditional_t<(kMode == kFast || kMode == kCounted) && POOLVM_COMPUTED_GOTO, ThreadedInstr, Instr>;
 
