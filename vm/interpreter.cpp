@@ -338,37 +338,28 @@ static Machine::Outcome execute_loop(Machine& m, FrameHeader* frame, Value* sp, 
 #define TYPE_ERROR2(what, x, y)                                                                   \
   FAIL("type error", "type error: '{}' expects {}, got {}", op_info(pc->op).mnemonic, what, \
        operand_types(x, y))
-// A live reference of the given tag, else a type error or a use-after-free.
-#define REQUIRE_REF(v, wanted_tag, what)                                    \
-  do {                                                                      \
-    if ((v).tag != (wanted_tag)) TYPE_ERROR1(what, v);                      \
-    if (pools[(v).pool].check((v).block, (v).gen) != Pool::Check::Live)     \
-      FAIL_FAULT(m.check_live(v));                                          \
-  } while (0)
-// A string, already known to be one, is live. Inline: the fast path is one
-// compare; only a dead reference goes out of line to build its message. A
-// string reference always names the str pool (constants and new strings are
-// made there; host imports and snapshots refuse any other), so the check is
-// in str_pool, at a fixed address, not in pools[v.pool].
-#define REQUIRE_LIVE_STR(v)                                                             \
+// `v` is live in `pool`. Inline: the fast path is one compare; only a dead
+// reference goes out of line to build its message.
+#define REQUIRE_LIVE_IN(pool, v)                                                        \
   do {                                                                                  \
-    if (str_pool.check((v).block, (v).gen) != Pool::Check::Live) [[unlikely]]          \
+    if ((pool).check((v).block, (v).gen) != Pool::Check::Live) [[unlikely]]            \
       FAIL_FAULT(m.check_live(v));                                                      \
   } while (0)
-// A cons reference always names the cons pool (pool_malloc and cons make
-// it so, host imports and snapshots refuse any other), so car and cdr check
-// liveness in cons_pool, at a fixed address, not in pools[v.pool].
-#define REQUIRE_CONS(v)                                                                 \
-  do {                                                                                  \
-    if ((v).tag != Tag::Cons) TYPE_ERROR1("a cons", v);                                 \
-    if (cons_pool.check((v).block, (v).gen) != Pool::Check::Live) [[unlikely]]         \
-      FAIL_FAULT(m.check_live(v));                                                      \
+// A live reference of the given tag in `pool`, else a type error or a
+// use-after-free.
+#define REQUIRE_REF(v, wanted_tag, what, pool)        \
+  do {                                                \
+    if ((v).tag != (wanted_tag)) TYPE_ERROR1(what, v); \
+    REQUIRE_LIVE_IN(pool, v);                         \
   } while (0)
+// A string reference always names the str pool, and a cons reference the
+// cons pool (constants, new strings, pool_malloc and cons make them there;
+// host imports and snapshots refuse any other), so their liveness is checked
+// in str_pool and cons_pool, at fixed addresses, not in pools[v.pool].
 #define REQUIRE_SLOTS_REF(v)                                                          \
   do {                                                                                \
     if ((v).tag != Tag::Cons && (v).tag != Tag::Rec) TYPE_ERROR1("a record or cons", v); \
-    if (pools[(v).pool].check((v).block, (v).gen) != Pool::Check::Live)               \
-      FAIL_FAULT(m.check_live(v));                                                    \
+    REQUIRE_LIVE_IN(pools[(v).pool], v);                                              \
   } while (0)
 // Checked at calls and backward jumps only: enough to bound the time to
 // notice. The run that notices a request consumes it (exchange), so exactly
@@ -607,8 +598,8 @@ dispatch:
     } else if (a->tag != b.tag) {                                                   \
       eq = false;                                                                   \
     } else if (a->tag == Tag::Str) {                                                \
-      REQUIRE_LIVE_STR(*a);                                 \
-      REQUIRE_LIVE_STR(b);                                  \
+      REQUIRE_LIVE_IN(str_pool, *a);                                                \
+      REQUIRE_LIVE_IN(str_pool, b);                                                 \
       eq = strings.equal(a->block, b.block);                                        \
     } else if (a->is_ref()) {                                                       \
       eq = same_ref(*a, b);                                                         \
@@ -635,8 +626,8 @@ dispatch:
     } else if (a->is_number() && b.is_number()) {                               \
       r = a->as_double() cmp b.as_double();                                     \
     } else if (a->tag == Tag::Str && b.tag == Tag::Str) {                       \
-      REQUIRE_LIVE_STR(*a);                             \
-      REQUIRE_LIVE_STR(b);                              \
+      REQUIRE_LIVE_IN(str_pool, *a);                                            \
+      REQUIRE_LIVE_IN(str_pool, b);                                             \
       r = strings.compare(a->block, b.block) cmp 0;                             \
     } else {                                                                    \
       TYPE_ERROR2("two numbers or two strings", *a, b);                         \
@@ -1191,7 +1182,7 @@ dispatch:
   CASE(Len) {
     a = sp - 1;
     if (a->tag == Tag::Str) {
-      REQUIRE_LIVE_STR(*a);
+      REQUIRE_LIVE_IN(str_pool, *a);
       *a = Value::integer(strings.length(a->block));
     } else {
       if (a->tag != Tag::Cons && a->tag != Tag::Rec) TYPE_ERROR1("a string, record or cons", *a);
@@ -1216,26 +1207,26 @@ dispatch:
   }
   CASE(Car) {
     a = sp - 1;
-    REQUIRE_CONS(*a);
+    REQUIRE_REF(*a, Tag::Cons, "a cons", cons_pool);
     copy_value(*a, reinterpret_cast<Value*>(cons_pool.block(a->block))[0]);
     NEXT();
   }
   CASE(Cdr) {
     a = sp - 1;
-    REQUIRE_CONS(*a);
+    REQUIRE_REF(*a, Tag::Cons, "a cons", cons_pool);
     copy_value(*a, reinterpret_cast<Value*>(cons_pool.block(a->block))[1]);
     NEXT();
   }
   CASE(SetCar) {
     a = sp - 2;
-    REQUIRE_CONS(*a);
+    REQUIRE_REF(*a, Tag::Cons, "a cons", cons_pool);
     copy_value(reinterpret_cast<Value*>(cons_pool.block(a->block))[0], sp[-1]);
     sp -= 2;
     NEXT();
   }
   CASE(SetCdr) {
     a = sp - 2;
-    REQUIRE_CONS(*a);
+    REQUIRE_REF(*a, Tag::Cons, "a cons", cons_pool);
     copy_value(reinterpret_cast<Value*>(cons_pool.block(a->block))[1], sp[-1]);
     sp -= 2;
     NEXT();
@@ -1245,8 +1236,8 @@ dispatch:
     a = sp - 2;
     const Value& b = sp[-1];
     if (a->tag != Tag::Str || b.tag != Tag::Str) TYPE_ERROR2("two strings", *a, b);
-    REQUIRE_LIVE_STR(*a);
-    REQUIRE_LIVE_STR(b);
+    REQUIRE_LIVE_IN(str_pool, *a);
+    REQUIRE_LIVE_IN(str_pool, b);
     uint64_t len = uint64_t{strings.length(a->block)} + strings.length(b.block);
     if (len > UINT32_MAX) FAIL("range error", "range error: string of {} bytes is too long", len);
     NEW_STRING(s, static_cast<uint32_t>(len));
@@ -1277,7 +1268,7 @@ dispatch:
     a = sp - 3;
     if (a->tag != Tag::Str) TYPE_ERROR1("a string", *a);
     if (sp[-2].tag != Tag::Int || sp[-1].tag != Tag::Int) TYPE_ERROR2("int start and length", sp[-2], sp[-1]);
-    REQUIRE_LIVE_STR(*a);
+    REQUIRE_LIVE_IN(str_pool, *a);
     int64_t start = sp[-2].i, n = sp[-1].i;
     uint32_t len = strings.length(a->block);
     if (start < 0 || n < 0 || start > len || n > len - start)
@@ -1292,7 +1283,7 @@ dispatch:
     a = sp - 2;
     if (a->tag != Tag::Str) TYPE_ERROR1("a string", *a);
     if (sp[-1].tag != Tag::Int) TYPE_ERROR1("an int index", sp[-1]);
-    REQUIRE_LIVE_STR(*a);
+    REQUIRE_LIVE_IN(str_pool, *a);
     int64_t i = sp[-1].i;
     uint32_t len = strings.length(a->block);
     if (i < 0 || i >= len) FAIL("index error", "index out of range: byte {} of a string of {} bytes", i, len);
@@ -1303,7 +1294,7 @@ dispatch:
   CASE(ToInt) {
     a = sp - 1;
     if (a->tag != Tag::Str) TYPE_ERROR1("a string", *a);
-    REQUIRE_LIVE_STR(*a);
+    REQUIRE_LIVE_IN(str_pool, *a);
     // Decimal digits with an optional sign, nothing else; nil when out of int64 range.
     bool neg = false, ok = true, any = false, first = true;
     uint64_t mag = 0;
@@ -1405,13 +1396,13 @@ dispatch:
   }
   CASE(CoStatus) {
     a = sp - 1;
-    REQUIRE_REF(*a, Tag::Co, "a coroutine");
+    REQUIRE_REF(*a, Tag::Co, "a coroutine", pools[a->pool]);
     *a = Value::integer(reinterpret_cast<CoHeader*>(pools[kCoPool].block(a->block))->state);
     NEXT();
   }
   CASE(CoResume) {
     a = sp - 2;
-    REQUIRE_REF(*a, Tag::Co, "a coroutine");
+    REQUIRE_REF(*a, Tag::Co, "a coroutine", pools[a->pool]);
     auto* co = reinterpret_cast<CoHeader*>(pools[kCoPool].block(a->block));
     if (co->state != kCoSuspended)
       FAIL("coroutine", "cannot resume a {} coroutine ({})",
@@ -1547,8 +1538,7 @@ failed:
 #undef REQUIRE_REF
 #undef REQUIRE_SLOTS_REF
 #undef SLOT_PTR
-#undef REQUIRE_CONS
-#undef REQUIRE_LIVE_STR
+#undef REQUIRE_LIVE_IN
 #undef CO_STACK_OVERFLOW
 #undef NEW_STRING
 #undef TRACE
