@@ -10,7 +10,8 @@
 // (a basic block, extended through forward branches: straight_line_runs), at
 // the run's first instruction, so a budget costs a subtract and a branch per
 // run, not per dispatch; the run a budget ends in is stepped exactly, one
-// instruction at a time (see exact_step).
+// instruction at a time (see exact_step). Its count also polls the host's
+// interrupt, in place of the checks at calls and backward jumps.
 // The plain loop runs the fused code of vm/specialize.cpp, direct-threaded
 // (each instruction holds its handler's address); docs/performance.md
 // measures each of these choices.
@@ -105,6 +106,12 @@ inline bool field_slot(Pool* pools, const Value& ref, uint32_t n, Value*& slot) 
   return borrow;
 #endif
 }
+
+// How many steps a budgeted run takes between two reads of the interrupt
+// flag (at most; see `beyond` in execute_loop). More than any run's length,
+// so that one refill always makes room for a run when the budget has it.
+constexpr uint64_t kPollEvery = uint64_t{1} << 16;
+static_assert(kPollEvery > UINT16_MAX, "a run's rest is a uint16_t");
 
 }  // namespace
 
@@ -307,8 +314,21 @@ static Machine::Outcome execute_loop(Machine& m, FrameHeader* frame, Value* sp, 
   // in memory: held in a register it pushed the frame pointer and the
   // constants out of theirs, which cost every handler an extra load or two
   // (a quarter more instructions on loop.pasm), far more than the charge.
+  //
+  // The same count polls the host's interrupt: `left` holds at most
+  // kPollEvery steps, the rest of the budget waits in `beyond`, and each time
+  // `left` runs out (a charge borrows) the interrupt flag is read and `left`
+  // refilled. So the counting loop needs no interrupt check of its own at
+  // calls and backward jumps, where the plain loop has one: that check cost
+  // as much as a charge, and an interrupt now stops a budgeted run within
+  // kPollEvery steps (exact stepping reads the flag before every step).
   [[maybe_unused]] uint64_t left = step_cap - steps;
-#define STEPS_NOW() (kRuns ? step_cap - left : steps)
+  [[maybe_unused]] uint64_t beyond = 0;
+  if constexpr (kRuns) {
+    beyond = left - std::min(left, kPollEvery);
+    left -= beyond;
+  }
+#define STEPS_NOW() (kRuns ? step_cap - left - beyond : steps)
   [[maybe_unused]] const bool exec_wanted = kMode == kTraced && m.observer->wants_instructions();
 
   const Code* pc = code + entry;
@@ -364,9 +384,12 @@ static Machine::Outcome execute_loop(Machine& m, FrameHeader* frame, Value* sp, 
 // Checked at calls and backward jumps only: enough to bound the time to
 // notice. The run that notices a request consumes it (exchange), so exactly
 // one run, nested or not, stops for it.
+#define INTERRUPT_PENDING() \
+  (m.interrupted->load(std::memory_order_relaxed) && m.interrupted->exchange(false, std::memory_order_acq_rel))
+// At calls and backward jumps; the run-charging loop polls at its refills.
 #define CHECK_INTERRUPT()                                                          \
   do {                                                                             \
-    if (m.interrupted->load(std::memory_order_relaxed)) [[unlikely]] {            \
+    if (!kRuns && m.interrupted->load(std::memory_order_relaxed)) [[unlikely]] {  \
       if (m.interrupted->exchange(false, std::memory_order_acq_rel))              \
         FAIL("interrupted", "interrupted by the host");                            \
     }                                                                              \
@@ -401,7 +424,7 @@ static Machine::Outcome execute_loop(Machine& m, FrameHeader* frame, Value* sp, 
   if constexpr (kRuns) {                                               \
     if (charge_borrows(left, pc->rest)) [[unlikely]] {                 \
       left += pc->rest;                                                \
-      goto to_exact;                                                   \
+      goto refill;                                                     \
     }                                                                  \
   }                                                                    \
   op_##name: __attribute__((unused));                                  \
@@ -1463,6 +1486,26 @@ dispatch:
 #endif
 
 #if POOLVM_COMPUTED_GOTO
+refill:
+  __attribute__((unused));
+  // The run starting at pc did not fit in `left`: poll the interrupt, move
+  // up to kPollEvery more steps from `beyond`, and charge it again. Whatever
+  // beyond held, a run that still does not fit is where the budget ends.
+  if constexpr (kRuns) {
+    if (INTERRUPT_PENDING()) [[unlikely]] {
+      failure.pc = pc;
+      failure.frame = frame;
+      failure.fault = Fault{"interrupted", "interrupted by the host"};
+      goto failed_uncharged;
+    }
+    const uint64_t more = std::min(beyond, kPollEvery);
+    left += more;
+    beyond -= more;
+    if (pc->rest <= left) {
+      left -= pc->rest;
+      goto* kLabels[static_cast<uint8_t>(pc->op)];
+    }
+  }
 to_exact:
   __attribute__((unused));
   // The budget has no room for the whole run starting at pc: it ends inside
@@ -1480,6 +1523,12 @@ exact_step:
       goto* kLabels[static_cast<uint8_t>(pc->op)];
     }
     if (left == 0) goto exact_limit;
+    if (INTERRUPT_PENDING()) [[unlikely]] {
+      failure.pc = code + i;
+      failure.frame = frame;
+      failure.fault = Fault{"interrupted", "interrupted by the host"};
+      goto failed_uncharged;
+    }
     --left;
     // A run's last instruction may jump, call or yield, storing where it is:
     // it runs from the charging code (not fused there), so every address
@@ -1527,6 +1576,10 @@ failed:
     if (!before(at, exact) && before(at, exact + m.threaded_exact.size())) failure.pc = code + (at - exact);
     else left += at->rest - 1u;
   }
+failed_uncharged:
+#if defined(__GNUC__) || defined(__clang__)
+  __attribute__((unused));
+#endif
   m.steps = STEPS_NOW();
   return Machine::Outcome::Failed;
 
@@ -1543,6 +1596,7 @@ failed:
 #undef NEW_STRING
 #undef TRACE
 #undef CHECK_INTERRUPT
+#undef INTERRUPT_PENDING
 #undef CASE
 #undef DISPATCH
 #undef NEXT

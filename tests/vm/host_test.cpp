@@ -153,6 +153,84 @@ TEST_CASE("a host can interrupt a running program, from a host function or anoth
   CHECK(r.error->kind == "interrupted");
 }
 
+// Under a step budget the run-charging loop reads the interrupt flag where
+// its count runs out, at least every 65,536 steps (vm/interpreter.cpp,
+// kPollEvery), and before every step it takes one at a time.
+TEST_CASE("a budgeted run is interrupted too: failing, suspending, and in slices shorter than a run") {
+  // The loop counts its passes in n: 13 steps each.
+  const std::string prog = ".extern stop 0\n.global n\n" +
+                           main_of("push 0\n gstore n\n call stop\n pop\nloop:\n gload n\n push 1\n add\n"
+                                   " gstore n\n push 2\n pop\n push 3\n pop\n push 4\n pop\n push 5\n pop\n jmp loop");
+  auto passes = [](poolvm::Vm& vm) {
+    HostValue n;
+    REQUIRE(vm.global("n", n) == poolvm::Status::Ok);
+    return n.as_int();
+  };
+  for (bool suspend : {false, true}) {
+    CAPTURE(suspend);
+    Host h;
+    h.vm.register_function("stop", 0, [&](HostCall&) {
+      h.vm.interrupt();
+      return HostValue();
+    });
+    REQUIRE(h.vm.load_source(prog, "i.pasm"));
+    // Ten million steps: without reading the flag until the budget's last
+    // run, the loop would make some 770,000 passes before stopping.
+    h.vm.set_step_budget(10'000'000, suspend);
+    poolvm::RunResult r = h.vm.run_main();
+    REQUIRE(r.error);
+    CHECK(r.error->kind == "interrupted");
+    CHECK(r.error->message == "interrupted by the host");
+    CHECK(r.error->stack[0].line >= 9);  // in the loop (lines 9-21), after the host call
+    CHECK(r.error->stack[0].line <= 21);
+    CHECK(passes(h.vm) <= 2 * 65'536 / 13 + 1);
+  }
+  // Slices of 5 steps, shorter than the loop's run, so that each slice steps
+  // one instruction at a time: a request made between two slices stops the
+  // run at the first step of the next.
+  Host h;
+  h.vm.register_function("stop", 0, [](HostCall&) { return HostValue(); });
+  REQUIRE(h.vm.load_source(prog, "i.pasm"));
+  h.vm.set_step_budget(5, true);
+  poolvm::RunResult r = h.vm.run_main();
+  for (int slice = 0; slice < 6; ++slice) {  // 35 steps: 4 before the loop, then 2 passes and 5 steps
+    REQUIRE(r.status == poolvm::Status::Suspended);
+    r = h.vm.resume();
+  }
+  REQUIRE(r.status == poolvm::Status::Suspended);
+  const int64_t before = passes(h.vm);
+  h.vm.interrupt();
+  r = h.vm.resume();
+#if (defined(__GNUC__) || defined(__clang__)) && (!defined(POOLVM_COMPUTED_GOTO) || POOLVM_COMPUTED_GOTO)
+  REQUIRE(r.error);
+  CHECK(passes(h.vm) == before);
+#else
+  // The switch loop counts every dispatch and reads the flag at calls and
+  // backward jumps, as the plain loop does: the loop's jump is at most 13
+  // steps, three slices, away.
+  for (int slice = 0; slice < 2 && r.status == poolvm::Status::Suspended; ++slice) r = h.vm.resume();
+  REQUIRE(r.error);
+  CHECK(passes(h.vm) <= before + 1);
+#endif
+  CHECK(r.error->kind == "interrupted");
+  CHECK_FALSE(h.vm.paused());
+
+  // From another thread, while a budgeted run spins in its charged runs.
+  Host t;
+  t.vm.register_function("stop", 0, [](HostCall&) { return HostValue(); });
+  REQUIRE(t.vm.load_source(prog, "t.pasm"));
+  t.vm.set_step_budget(1'000'000'000);
+  std::thread stopper([&] {
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+    t.vm.interrupt();
+  });
+  r = t.vm.run_main();
+  stopper.join();
+  REQUIRE(r.error);
+  CHECK(r.error->kind == "interrupted");
+  CHECK(passes(t.vm) < 1'000'000'000 / 13 / 2);  // stopped long before the budget's end
+}
+
 TEST_CASE("host memory: pools and stack live in the host's buffer; too small says how much is needed") {
   std::vector<std::byte> small(1024);
   poolvm::Config c;
