@@ -379,9 +379,9 @@ class Vm {
   bool paused() const;  // a run is paused and waits for resume() or reset()
   // Asks the program to stop with a runtime error "interrupted". Safe from
   // any thread and from host functions. Never lost: it stops the run in
-  // progress at its next call or backward jump, or else the next run that
-  // starts; exactly one run (nested runs from host functions included)
-  // consumes it.
+  // progress at its next call or backward jump (under a step budget: within
+  // 65,536 steps), or else the next run that starts; exactly one run (nested
+  // runs from host functions included) consumes it.
   void interrupt();
 
   // The bytes of a string value (e.g. a result), "" if not a live string.
