@@ -1,5 +1,5 @@
 ; fifo.pasm — a FIFO queue as a linked list of two-slot records (value,
-; next), driven through small functions: 1,000,000 enqueues, and a dequeue
+; next), driven through small functions: 4,000,000 enqueues, and a dequeue
 ; whenever the queue holds more than 100 items. Dequeued nodes are freed.
 .pool node slots=2 blocks=128
 .pool queue slots=3 blocks=1    ; head, tail, size
@@ -119,7 +119,7 @@ steps:
     add
     store i
     load i
-    push 1000000
+    push 4000000
     lt
     jnz steps
 drain:

@@ -1,5 +1,5 @@
 # fifo.py — a FIFO queue as a linked list of two-field records, driven
-# through small functions: 1,000,000 enqueues, and a dequeue whenever the
+# through small functions: 4,000,000 enqueues, and a dequeue whenever the
 # queue holds more than 100 items.
 VALUE, NEXT = 0, 1
 
@@ -36,7 +36,7 @@ def step(q, i):
 
 q = new_queue()
 total = 0
-for i in range(1000000):
+for i in range(4000000):
     total = total + step(q, i)
 while q[2] > 0:
     total = total + dequeue(q)

@@ -1,6 +1,6 @@
 ; hashtab.pasm — an open-addressing hash table (linear probing) in one
 ; record of 2 * 65536 slots, keys and values interleaved; insert 40,000 keys,
-; look up each and as many missing ones, clear; twelve rounds.
+; look up each and as many missing ones, clear; 48 rounds.
 .pool table slots=131072 blocks=1
 
 .func main
@@ -162,7 +162,7 @@ next:
     add
     store round
     load round
-    push 12
+    push 48
     lt
     jnz rounds
     load found

@@ -1,11 +1,11 @@
 # hashtab.py — an open-addressing hash table (linear probing) in one array
 # of 2 * 65536 slots, keys and values interleaved; insert 40,000 keys, look
-# up each and as many missing ones, clear; twelve rounds.
+# up each and as many missing ones, clear; 48 rounds.
 SIZE = 65536
 t = [None] * (2 * SIZE)
 found = 0
 total = 0
-for rnd in range(12):
+for rnd in range(48):
     for i in range(2 * SIZE):
         t[i] = None
     for i in range(1, 40001):

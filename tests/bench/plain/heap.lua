@@ -1,5 +1,5 @@
 -- heap.lua — a binary min-heap in one array: push 30,000 pseudo-random
--- ints (Park-Miller), pop them all checking the order; six rounds.
+-- ints (Park-Miller), pop them all checking the order; 24 rounds.
 local heap, size = {}, 0
 local function push(v)
   local i = size
@@ -30,7 +30,7 @@ local function pop()
   return top
 end
 local x, check, bad = 42, 0, 0
-for round = 1, 6 do
+for round = 1, 24 do
   for i = 1, 30000 do
     x = (x * 16807) % 2147483647
     push(x % 300000)

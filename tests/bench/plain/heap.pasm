@@ -1,5 +1,5 @@
 ; heap.pasm — a binary min-heap in one 30,000-slot record: push 30,000
-; pseudo-random ints (Park-Miller), pop them all checking the order; six
+; pseudo-random ints (Park-Miller), pop them all checking the order; 24
 ; rounds.
 .pool array slots=30000 blocks=1
 .global heap
@@ -202,7 +202,7 @@ ordered:
     add
     store round
     load round
-    push 6
+    push 24
     lt
     jnz rounds
     load check

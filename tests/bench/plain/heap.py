@@ -1,5 +1,5 @@
 # heap.py — a binary min-heap in one array: push 30,000 pseudo-random
-# ints (Park-Miller), pop them all checking the order; six rounds.
+# ints (Park-Miller), pop them all checking the order; 24 rounds.
 heap = [0] * 30000
 size = 0
 
@@ -41,7 +41,7 @@ def pop():
 x = 42
 check = 0
 bad = 0
-for rnd in range(6):
+for rnd in range(24):
     for i in range(1, 30001):
         x = (x * 16807) % 2147483647
         push(x % 300000)

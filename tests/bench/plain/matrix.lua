@@ -1,5 +1,5 @@
 -- matrix.lua — multiply 80x80 int matrices stored as rows of records,
--- keeping each entry to 16 bits; eight rounds.
+-- keeping each entry to 16 bits; 32 rounds.
 local N = 80
 local function new_matrix(seed)
   local m = {}
@@ -12,7 +12,7 @@ local function new_matrix(seed)
 end
 local a, b, c = new_matrix(1), new_matrix(7), new_matrix(0)
 local check = 0
-for round = 1, 8 do
+for round = 1, 32 do
   for i = 1, N do
     for j = 1, N do
       local s = 0

@@ -1,5 +1,5 @@
 ; matrix.pasm — multiply 80x80 int matrices stored as records of row
-; records, keeping each entry to 16 bits; eight rounds.
+; records, keeping each entry to 16 bits; 32 rounds.
 .pool row slots=80 blocks=240
 .pool mat slots=80 blocks=3
 
@@ -169,7 +169,7 @@ sum_j:
     add
     store round
     load round
-    push 8
+    push 32
     lt
     jnz rounds
     load check

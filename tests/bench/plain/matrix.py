@@ -1,5 +1,5 @@
 # matrix.py — multiply 80x80 int matrices stored as rows of lists,
-# keeping each entry to 16 bits; eight rounds.
+# keeping each entry to 16 bits; 32 rounds.
 N = 80
 
 
@@ -15,7 +15,7 @@ def new_matrix(seed):
 
 a, b, c = new_matrix(1), new_matrix(7), new_matrix(0)
 check = 0
-for rnd in range(8):
+for rnd in range(32):
     for i in range(N):
         for j in range(N):
             s = 0

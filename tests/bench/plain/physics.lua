@@ -1,5 +1,5 @@
 -- physics.lua — five bodies (x, y, z, vx, vy, vz, mass) attracting each
--- other, advanced 60,000 steps; prints the energy scaled to an int.
+-- other, advanced 240,000 steps; prints the energy scaled to an int.
 local function body(x, y, z, vx, vy, vz, mass)
   return {x = x, y = y, z = z, vx = vx, vy = vy, vz = vz, mass = mass}
 end
@@ -54,5 +54,5 @@ local function advance(dt)
   end
 end
 print(math.floor(-energy() * 1000000000.0))
-for s = 1, 60000 do advance(0.01) end
+for s = 1, 240000 do advance(0.01) end
 print(math.floor(-energy() * 1000000000.0))

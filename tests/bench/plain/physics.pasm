@@ -1,5 +1,5 @@
 ; physics.pasm — five bodies (x, y, z, vx, vy, vz, mass: 7-slot records)
-; attracting each other, advanced 60,000 steps; prints the energy scaled to an int.
+; attracting each other, advanced 240,000 steps; prints the energy scaled to an int.
 .pool body slots=7 blocks=5
 .pool bodies slots=5 blocks=1
 .global all
@@ -398,7 +398,7 @@ steps:
     add
     store s
     load s
-    push 60000
+    push 240000
     lt
     jnz steps
     call energy

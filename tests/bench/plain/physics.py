@@ -1,5 +1,5 @@
 # physics.py — five bodies (x, y, z, vx, vy, vz, mass) attracting each
-# other, advanced 60,000 steps; prints the energy scaled to an int.
+# other, advanced 240,000 steps; prints the energy scaled to an int.
 import math
 
 X, Y, Z, VX, VY, VZ, MASS = range(7)
@@ -53,6 +53,6 @@ def advance(dt):
 
 
 print(math.floor(-energy() * 1000000000.0))
-for s in range(60000):
+for s in range(240000):
     advance(0.01)
 print(math.floor(-energy() * 1000000000.0))

@@ -1,5 +1,5 @@
 ; tokens.pasm — a JSON-like tokenizer: builds a 40 KB document piece by
-; piece, then scans it byte by byte 80 times, summing numbers, cutting out
+; piece, then scans it byte by byte 320 times, summing numbers, cutting out
 ; every string and counting those that sort before "m".
 ; Concatenates a and b into a new string and frees a.
 .func append a b
@@ -245,7 +245,7 @@ scanned:
     add
     store round
     load round
-    push 80
+    push 320
     lt
     jnz rounds
     load numbers

@@ -1,5 +1,5 @@
 # tokens.py — a JSON-like tokenizer: builds a 40 KB document piece by
-# piece, then scans it byte by byte 80 times, summing numbers, cutting out
+# piece, then scans it byte by byte 320 times, summing numbers, cutting out
 # every string and counting those that sort before "m".
 piece = ""
 for i in range(20):
@@ -11,7 +11,7 @@ numbers = 0
 strings = 0
 before = 0
 brackets = 0
-for rnd in range(80):
+for rnd in range(320):
     n = len(doc)
     i = 0
     while i < n:

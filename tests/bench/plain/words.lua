@@ -1,7 +1,7 @@
 -- words.lua — build lines word by word with concatenation, then scan each
 -- line byte by byte, cutting out every word and comparing it with a target.
 local count, total = 0, 0
-for r = 0, 29999 do
+for r = 0, 119999 do
   local line = ""
   for j = 0, 11 do
     line = line .. "w" .. tostring((r + j * j) % 97) .. " "

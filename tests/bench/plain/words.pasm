@@ -120,7 +120,7 @@ scanned:
     add
     store r
     load r
-    push 30000
+    push 120000
     lt
     jnz lines
     load count

@@ -2,7 +2,7 @@
 # line byte by byte, cutting out every word and comparing it with a target.
 count = 0
 total = 0
-for r in range(30000):
+for r in range(120000):
     line = ""
     for j in range(12):
         line = line + "w" + str((r + j * j) % 97) + " "
