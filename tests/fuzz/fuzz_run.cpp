@@ -8,6 +8,7 @@
 // sliced by a suspending budget resumed until done: all must print the same,
 // end with the same status and fail with the same error. A `yield` of the
 // main run is resumed with nil, as `poolvm run` does, a bounded number of times.
+// Last, a sliced run is interrupted between two slices.
 #include <cstddef>
 #include <cstdint>
 #include <string>
@@ -88,5 +89,33 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   fused.reset();
   fused.set_step_budget(1 + size % 61, true);
   same(run(fused, out));
+  // Sliced again, and interrupted between two slices the input picks: the
+  // run ends "interrupted" having printed a prefix of the full output, or,
+  // when it ended before reading the request, as the full run did, and the
+  // request, never lost, then stops the next run before it starts.
+  fused.reset();
+  out.clear();
+  const size_t ask_at = size % 7;
+  bool asked = false;
+  poolvm::RunResult r = fused.run_main({"a", "12"});
+  for (size_t slice = 0; r.status == poolvm::Status::Suspended || r.status == poolvm::Status::Yielded; ++slice) {
+    if (slice > 10000) __builtin_trap();  // 5000 steps and 64 yields at most
+    if (slice == ask_at) {
+      fused.interrupt();
+      asked = true;
+    }
+    r = fused.resume();
+  }
+  fused.flush_output();
+  if (r.error && r.error->kind == "interrupted") {
+    if (!asked || traced.out.compare(0, out.size(), out) != 0) __builtin_trap();
+  } else {
+    same(Outcome{out, r.exit_status, r.error ? r.error->text() : "", false});
+    if (asked) {
+      fused.reset();
+      r = fused.run_main({"a", "12"});
+      if (!r.error || r.error->kind != "interrupted") __builtin_trap();
+    }
+  }
   return 0;
 }
