@@ -142,9 +142,35 @@ enum Mode { kFast, kCounted, kTraced };
 // frame's slots), so the offset fits the int32_t operand. Superinstructions
 // keep their first instruction's operand, so this applies by the module's
 // op at each index, which fused handlers read through ARG as that op.
+// Constants and globals likewise: their operand is the byte offset of the
+// value in its array (16 * index; a module's constants and globals are
+// counted in int32_t operands, each far below 2^27).
 inline int32_t threaded_operand(Op original, int32_t a) {
-  if (op_info(original).operand != OperandKind::Local) return a;
-  return static_cast<int32_t>(kFrameHeaderBytes + static_cast<size_t>(a) * sizeof(Value));
+  switch (op_info(original).operand) {
+    case OperandKind::Local:
+      return static_cast<int32_t>(kFrameHeaderBytes + static_cast<size_t>(a) * sizeof(Value));
+    case OperandKind::Const:
+    case OperandKind::Global:
+      return static_cast<int32_t>(static_cast<size_t>(a) * sizeof(Value));
+    default:
+      return a;
+  }
+}
+template <class Code, class T>
+inline T* element_at(T* base, int32_t operand) {
+  if constexpr (std::is_same_v<Code, ThreadedInstr>)
+    return reinterpret_cast<T*>(reinterpret_cast<std::conditional_t<std::is_const_v<T>, const std::byte, std::byte>*>(base) + operand);
+  else
+    return base + operand;
+}
+// ModK's divisor is per constant: at twice the constant's byte offset.
+static_assert(sizeof(ConstDivisor) == 2 * sizeof(Value));
+template <class Code>
+inline const ConstDivisor* divisor_at(const ConstDivisor* base, int32_t operand) {
+  if constexpr (std::is_same_v<Code, ThreadedInstr>)
+    return reinterpret_cast<const ConstDivisor*>(reinterpret_cast<const std::byte*>(base) + static_cast<ptrdiff_t>(operand) * 2);
+  else
+    return base + operand;
 }
 template <class Code>
 inline Value* local_at(FrameHeader* frame, int32_t operand) {
@@ -338,6 +364,11 @@ static Machine::Outcome execute_loop(Machine& m, FrameHeader* frame, Value* sp, 
   // operand is already the local's byte offset from the frame (see
   // threaded_operand), so the address is one add, not a shift and an add.
 #define LOCAL(operand) (*local_at<Code>(frame, (operand)))
+  // The same for a constant (push) and a global: a byte offset into the
+  // array in threaded code.
+#define CONSTANT(operand) (*element_at<Code>(constants, (operand)))
+#define GLOBAL(operand) (*element_at<Code>(globals, (operand)))
+#define DIVISOR(operand) (*divisor_at<Code>(divisors, (operand)))
   Value* a = nullptr;  // scratch pointer into the stack for handlers
   CoHeader* leaving = nullptr;  // the coroutine co_leave returns from, with co_value
   Value co_value;
@@ -482,7 +513,7 @@ dispatch:
   switch (pc->op) {
 #endif
 
-  CASE(Push) { copy_value(*sp++, constants[pc->a]); NEXT(); }
+  CASE(Push) { copy_value(*sp++, CONSTANT(pc->a)); NEXT(); }
   CASE(Pop) { --sp; NEXT(); }
   CASE(Dup) { copy_value(sp[0], sp[-1]); ++sp; NEXT(); }
   CASE(Swap) {
@@ -495,8 +526,8 @@ dispatch:
   CASE(Over) { copy_value(sp[0], sp[-2]); ++sp; NEXT(); }
   CASE(Load) { copy_value(*sp++, LOCAL(pc->a)); NEXT(); }
   CASE(Store) { copy_value(LOCAL(pc->a), *--sp); NEXT(); }
-  CASE(GLoad) { copy_value(*sp++, globals[pc->a]); NEXT(); }
-  CASE(GStore) { copy_value(globals[pc->a], *--sp); NEXT(); }
+  CASE(GLoad) { copy_value(*sp++, GLOBAL(pc->a)); NEXT(); }
+  CASE(GStore) { copy_value(GLOBAL(pc->a), *--sp); NEXT(); }
 
 #define ARITH(name, int_expr, float_expr)                                       \
   CASE(name) {                                                                  \
@@ -722,7 +753,7 @@ dispatch:
   CASE(name) {                                                                               \
     const Value& x = LOCAL(ARG(name, 0, Load));                                             \
     if (x.tag != Tag::Int) FALLBACK(name, Load);                                             \
-    const uint64_t v = static_cast<uint64_t>(x.i), k = static_cast<uint64_t>(constants[ARG(name, 1, Push)].i); \
+    const uint64_t v = static_cast<uint64_t>(x.i), k = static_cast<uint64_t>(CONSTANT(ARG(name, 1, Push)).i); \
     *sp++ = Value::integer(static_cast<int64_t>(expr));                                      \
     FUSED_NEXT(name);                                                                        \
   }
@@ -731,7 +762,7 @@ dispatch:
 #undef LOAD_CONST_ARITH
   CASE(LoadPush) {
     copy_value(sp[0], LOCAL(ARG(LoadPush, 0, Load)));
-    copy_value(sp[1], constants[ARG(LoadPush, 1, Push)]);
+    copy_value(sp[1], CONSTANT(ARG(LoadPush, 1, Push)));
     sp += 2;
     FUSED_NEXT(LoadPush);
   }
@@ -787,7 +818,7 @@ dispatch:
 #define CONST_ARITH(name, expr)                                                              \
   CASE(name) {                                                                               \
     if (sp[-1].tag != Tag::Int) FALLBACK(name, Push);                                        \
-    uint64_t x = static_cast<uint64_t>(sp[-1].i), k = static_cast<uint64_t>(constants[ARG(name, 0, Push)].i); \
+    uint64_t x = static_cast<uint64_t>(sp[-1].i), k = static_cast<uint64_t>(CONSTANT(ARG(name, 0, Push)).i); \
     sp[-1].i = static_cast<int64_t>(expr);                                                   \
     FUSED_NEXT(name);                                                                        \
   }
@@ -798,7 +829,7 @@ dispatch:
   CASE(ModK) {
     // K is neither 0 nor -1, so the remainder is defined and matches int_mod.
     if (sp[-1].tag != Tag::Int) FALLBACK(ModK, Push);
-    sp[-1].i = const_rem(sp[-1].i, divisors[ARG(ModK, 0, Push)]);
+    sp[-1].i = const_rem(sp[-1].i, DIVISOR(ARG(ModK, 0, Push)));
     FUSED_NEXT(ModK);
   }
   CASE(AddStore) {
@@ -826,7 +857,7 @@ dispatch:
   CASE(name) {                                                                               \
     Value& x = LOCAL(ARG(name, 0, Load));                                                   \
     if (x.tag != Tag::Int) FALLBACK(name, Load);                                             \
-    const uint64_t v = static_cast<uint64_t>(x.i), k = static_cast<uint64_t>(constants[ARG(name, 1, Push)].i); \
+    const uint64_t v = static_cast<uint64_t>(x.i), k = static_cast<uint64_t>(CONSTANT(ARG(name, 1, Push)).i); \
     x.i = static_cast<int64_t>(expr);                                                        \
     FUSED_NEXT(name);                                                                        \
   }
@@ -861,7 +892,7 @@ dispatch:
   CASE(name) {                                                                   \
     const Value& x = LOCAL(ARG(name, 0, Load));                                 \
     if (x.tag != Tag::Int) FALLBACK(name, Load);                                 \
-    if ((x.i cmp constants[ARG(name, 1, Push)].i) == (jump_when)) FUSED_JUMP(name); \
+    if ((x.i cmp CONSTANT(ARG(name, 1, Push)).i) == (jump_when)) FUSED_JUMP(name); \
     FUSED_NEXT(name);                                                            \
   }
   LOCAL_CONST_BRANCH(LoadKLtJz, <, false)
@@ -927,7 +958,7 @@ dispatch:
   CASE(SetILocalsK) {
     Value* slot;
     if (!indexed_slot(pools, LOCAL(ARG(SetILocalsK, 0, Load)), LOCAL(ARG(SetILocalsK, 1, Load)), slot)) FALLBACK(SetILocalsK, Load);
-    copy_value(*slot, constants[ARG(SetILocalsK, 2, Push)]);
+    copy_value(*slot, CONSTANT(ARG(SetILocalsK, 2, Push)));
     FUSED_NEXT(SetILocalsK);
   }
   CASE(LoadLoadMul) {
@@ -948,15 +979,15 @@ dispatch:
     Value& x = LOCAL(ARG(IncLocalLtJnz, 0, Load));
     if (x.tag != Tag::Int) FALLBACK(IncLocalLtJnz, Load);
     const int64_t v = static_cast<int64_t>(static_cast<uint64_t>(x.i) +
-                                           static_cast<uint64_t>(constants[ARG(IncLocalLtJnz, 1, Push)].i));
+                                           static_cast<uint64_t>(CONSTANT(ARG(IncLocalLtJnz, 1, Push)).i));
     x.i = v;
-    if (v < constants[ARG(IncLocalLtJnz, 5, Push)].i) FUSED_JUMP(IncLocalLtJnz);
+    if (v < CONSTANT(ARG(IncLocalLtJnz, 5, Push)).i) FUSED_JUMP(IncLocalLtJnz);
     FUSED_NEXT(IncLocalLtJnz);
   }
   CASE(IncLocalJmp) {
     Value& x = LOCAL(ARG(IncLocalJmp, 0, Load));
     if (x.tag != Tag::Int) FALLBACK(IncLocalJmp, Load);
-    x.i = static_cast<int64_t>(static_cast<uint64_t>(x.i) + static_cast<uint64_t>(constants[ARG(IncLocalJmp, 1, Push)].i));
+    x.i = static_cast<int64_t>(static_cast<uint64_t>(x.i) + static_cast<uint64_t>(CONSTANT(ARG(IncLocalJmp, 1, Push)).i));
     FUSED_JUMP(IncLocalJmp);
   }
   CASE(LoadSetI) {
@@ -969,7 +1000,7 @@ dispatch:
   CASE(PushSetI) {
     Value* slot;
     if (!indexed_slot(pools, sp[-2], sp[-1], slot)) FALLBACK(PushSetI, Push);
-    copy_value(*slot, constants[ARG(PushSetI, 0, Push)]);
+    copy_value(*slot, CONSTANT(ARG(PushSetI, 0, Push)));
     sp -= 2;
     FUSED_NEXT(PushSetI);
   }
