@@ -8,7 +8,9 @@
 
 namespace poolvm {
 
-struct ConstDivisor {
+// 32 bytes: the threaded ModK finds it at twice its constant's byte offset
+// (vm/interpreter.cpp, divisor_at).
+struct alignas(32) ConstDivisor {
   uint64_t d = 0;      // |K|
   uint64_t magic = 0;  // 0: no magic number; divide with %
   int shift = 0;

@@ -142,6 +142,51 @@ consteval int fused_branch() {
 
 enum Mode { kFast, kCounted, kTraced };
 
+// In the threaded code (plain and counting loops) the operand of a load or
+// a store (OperandKind::Local) is the local's byte offset from its frame,
+// kFrameHeaderBytes + 16 * index, so the handler adds it to the frame
+// pointer: no shift and add per local access. Locals are at most 2^24 (a
+// frame's slots), so the offset fits the int32_t operand. Superinstructions
+// keep their first instruction's operand, so this applies by the module's
+// op at each index, which fused handlers read through ARG as that op.
+// Constants and globals likewise: their operand is the byte offset of the
+// value in its array (16 * index; a module's constants and globals are
+// counted in int32_t operands, each far below 2^27).
+inline int32_t threaded_operand(Op original, int32_t a) {
+  switch (op_info(original).operand) {
+    case OperandKind::Local:
+      return static_cast<int32_t>(kFrameHeaderBytes + static_cast<size_t>(a) * sizeof(Value));
+    case OperandKind::Const:
+    case OperandKind::Global:
+      return static_cast<int32_t>(static_cast<size_t>(a) * sizeof(Value));
+    default:
+      return a;
+  }
+}
+template <class Code, class T>
+inline T* element_at(T* base, int32_t operand) {
+  if constexpr (std::is_same_v<Code, ThreadedInstr>)
+    return reinterpret_cast<T*>(reinterpret_cast<std::conditional_t<std::is_const_v<T>, const std::byte, std::byte>*>(base) + operand);
+  else
+    return base + operand;
+}
+// ModK's divisor is per constant: at twice the constant's byte offset.
+static_assert(sizeof(ConstDivisor) == 2 * sizeof(Value));
+template <class Code>
+inline const ConstDivisor* divisor_at(const ConstDivisor* base, int32_t operand) {
+  if constexpr (std::is_same_v<Code, ThreadedInstr>)
+    return reinterpret_cast<const ConstDivisor*>(reinterpret_cast<const std::byte*>(base) + static_cast<ptrdiff_t>(operand) * 2);
+  else
+    return base + operand;
+}
+template <class Code>
+inline Value* local_at(FrameHeader* frame, int32_t operand) {
+  if constexpr (std::is_same_v<Code, ThreadedInstr>)
+    return reinterpret_cast<Value*>(reinterpret_cast<std::byte*>(frame) + operand);
+  else
+    return frame_locals(frame) + operand;
+}
+
 // With computed goto the plain loop runs direct-threaded code: each
 // instruction holds its handler's address. So does the counting loop, over
 // the fused code too, so that a step budget costs little: the first
@@ -250,7 +295,7 @@ static Machine::Outcome execute_loop(Machine& m, FrameHeader* frame, Value* sp, 
         m.threaded.resize(n);
         for (size_t i = 0; i < n; ++i) {
           int op = static_cast<uint8_t>(m.fast_code[i].op);
-          m.threaded[i] = ThreadedInstr{kLabels[op], m.fast_code[i].a, m.fast_code[i].op, 0, 1};
+          m.threaded[i] = ThreadedInstr{kLabels[op], threaded_operand(m.module.code[i].op, m.fast_code[i].a), m.fast_code[i].op, 0, 1};
         }
       } else {
         // Where a run's first instruction enters: charges the run, then runs
@@ -273,11 +318,11 @@ static Machine::Outcome execute_loop(Machine& m, FrameHeader* frame, Value* sp, 
           const int o = static_cast<uint8_t>(op);
           // A superinstruction holds its branch's refund: read at pc, not at
           // pc + k, GCC computes no address for it ahead of the branch.
-          m.threaded_counted[i] = ThreadedInstr{runs.leader[i] ? kCharges[o] : kLabels[o], m.fast_code[i].a, op,
+          m.threaded_counted[i] = ThreadedInstr{runs.leader[i] ? kCharges[o] : kLabels[o], threaded_operand(m.module.code[i].op, m.fast_code[i].a), op,
                                                 runs.refund[i + static_cast<size_t>(std::max(fused_length(op), 1)) - 1], runs.rest[i]};
           // fast_code's operands: its branches are relative, as the handlers
           // expect. Nothing was charged ahead here, so nothing is refunded.
-          m.threaded_exact[i] = ThreadedInstr{&&exact_step, m.fast_code[i].a, m.module.code[i].op, 0, runs.rest[i]};
+          m.threaded_exact[i] = ThreadedInstr{&&exact_step, threaded_operand(m.module.code[i].op, m.fast_code[i].a), m.module.code[i].op, 0, runs.rest[i]};
         }
         m.run_leader = runs.leader;
       }
@@ -335,6 +380,15 @@ static Machine::Outcome execute_loop(Machine& m, FrameHeader* frame, Value* sp, 
   // Locals are addressed from the frame pointer rather than kept in a
   // variable of their own: one register less for the compiler to spill.
 #define locals (frame_locals(frame))
+  // A load's or store's local, from its operand: in threaded code the
+  // operand is already the local's byte offset from the frame (see
+  // threaded_operand), so the address is one add, not a shift and an add.
+#define LOCAL(operand) (*local_at<Code>(frame, (operand)))
+  // The same for a constant (push) and a global: a byte offset into the
+  // array in threaded code.
+#define CONSTANT(operand) (*element_at<Code>(constants, (operand)))
+#define GLOBAL(operand) (*element_at<Code>(globals, (operand)))
+#define DIVISOR(operand) (*divisor_at<Code>(divisors, (operand)))
   Value* a = nullptr;  // scratch pointer into the stack for handlers
   CoHeader* leaving = nullptr;  // the coroutine co_leave returns from, with co_value
   Value co_value;
@@ -482,7 +536,7 @@ dispatch:
   switch (pc->op) {
 #endif
 
-  CASE(Push) { copy_value(*sp++, constants[pc->a]); NEXT(); }
+  CASE(Push) { copy_value(*sp++, CONSTANT(pc->a)); NEXT(); }
   CASE(Pop) { --sp; NEXT(); }
   CASE(Dup) { copy_value(sp[0], sp[-1]); ++sp; NEXT(); }
   CASE(Swap) {
@@ -493,10 +547,10 @@ dispatch:
     NEXT();
   }
   CASE(Over) { copy_value(sp[0], sp[-2]); ++sp; NEXT(); }
-  CASE(Load) { copy_value(*sp++, locals[pc->a]); NEXT(); }
-  CASE(Store) { copy_value(locals[pc->a], *--sp); NEXT(); }
-  CASE(GLoad) { copy_value(*sp++, globals[pc->a]); NEXT(); }
-  CASE(GStore) { copy_value(globals[pc->a], *--sp); NEXT(); }
+  CASE(Load) { copy_value(*sp++, LOCAL(pc->a)); NEXT(); }
+  CASE(Store) { copy_value(LOCAL(pc->a), *--sp); NEXT(); }
+  CASE(GLoad) { copy_value(*sp++, GLOBAL(pc->a)); NEXT(); }
+  CASE(GStore) { copy_value(GLOBAL(pc->a), *--sp); NEXT(); }
 
 #define ARITH(name, int_expr, float_expr)                                       \
   CASE(name) {                                                                  \
@@ -711,18 +765,18 @@ dispatch:
     goto op_##first;                                                   \
   } while (0)
   CASE(LoadJz) {
-    if (!locals[ARG(LoadJz, 0, Load)].truthy()) FUSED_JUMP(LoadJz);
+    if (!LOCAL(ARG(LoadJz, 0, Load)).truthy()) FUSED_JUMP(LoadJz);
     FUSED_NEXT(LoadJz);
   }
   CASE(LoadJnz) {
-    if (locals[ARG(LoadJnz, 0, Load)].truthy()) FUSED_JUMP(LoadJnz);
+    if (LOCAL(ARG(LoadJnz, 0, Load)).truthy()) FUSED_JUMP(LoadJnz);
     FUSED_NEXT(LoadJnz);
   }
 #define LOAD_CONST_ARITH(name, expr)                                                         \
   CASE(name) {                                                                               \
-    const Value& x = locals[ARG(name, 0, Load)];                                             \
+    const Value& x = LOCAL(ARG(name, 0, Load));                                             \
     if (x.tag != Tag::Int) FALLBACK(name, Load);                                             \
-    const uint64_t v = static_cast<uint64_t>(x.i), k = static_cast<uint64_t>(constants[ARG(name, 1, Push)].i); \
+    const uint64_t v = static_cast<uint64_t>(x.i), k = static_cast<uint64_t>(CONSTANT(ARG(name, 1, Push)).i); \
     *sp++ = Value::integer(static_cast<int64_t>(expr));                                      \
     FUSED_NEXT(name);                                                                        \
   }
@@ -730,8 +784,8 @@ dispatch:
   LOAD_CONST_ARITH(LoadSubK, v - k)
 #undef LOAD_CONST_ARITH
   CASE(LoadPush) {
-    copy_value(sp[0], locals[ARG(LoadPush, 0, Load)]);
-    copy_value(sp[1], constants[ARG(LoadPush, 1, Push)]);
+    copy_value(sp[0], LOCAL(ARG(LoadPush, 0, Load)));
+    copy_value(sp[1], CONSTANT(ARG(LoadPush, 1, Push)));
     sp += 2;
     FUSED_NEXT(LoadPush);
   }
@@ -758,8 +812,8 @@ dispatch:
 #undef COMPARE_BRANCH
 
   CASE(LoadLoad) {
-    copy_value(sp[0], locals[ARG(LoadLoad, 0, Load)]);
-    copy_value(sp[1], locals[ARG(LoadLoad, 1, Load)]);
+    copy_value(sp[0], LOCAL(ARG(LoadLoad, 0, Load)));
+    copy_value(sp[1], LOCAL(ARG(LoadLoad, 1, Load)));
     sp += 2;
     FUSED_NEXT(LoadLoad);
   }
@@ -767,7 +821,7 @@ dispatch:
   // as in the plain arithmetic handlers; mixed operands fall back.
 #define LOCAL_ARITH(name, expr)                                                    \
   CASE(name) {                                                                     \
-    const Value& y = locals[ARG(name, 0, Load)];                                   \
+    const Value& y = LOCAL(ARG(name, 0, Load));                                   \
     if (sp[-1].tag == Tag::Int && y.tag == Tag::Int) [[likely]] {                  \
       uint64_t x = static_cast<uint64_t>(sp[-1].i), k = static_cast<uint64_t>(y.i); \
       sp[-1].i = static_cast<int64_t>(expr);                                       \
@@ -787,7 +841,7 @@ dispatch:
 #define CONST_ARITH(name, expr)                                                              \
   CASE(name) {                                                                               \
     if (sp[-1].tag != Tag::Int) FALLBACK(name, Push);                                        \
-    uint64_t x = static_cast<uint64_t>(sp[-1].i), k = static_cast<uint64_t>(constants[ARG(name, 0, Push)].i); \
+    uint64_t x = static_cast<uint64_t>(sp[-1].i), k = static_cast<uint64_t>(CONSTANT(ARG(name, 0, Push)).i); \
     sp[-1].i = static_cast<int64_t>(expr);                                                   \
     FUSED_NEXT(name);                                                                        \
   }
@@ -798,35 +852,35 @@ dispatch:
   CASE(ModK) {
     // K is neither 0 nor -1, so the remainder is defined and matches int_mod.
     if (sp[-1].tag != Tag::Int) FALLBACK(ModK, Push);
-    sp[-1].i = const_rem(sp[-1].i, divisors[ARG(ModK, 0, Push)]);
+    sp[-1].i = const_rem(sp[-1].i, DIVISOR(ARG(ModK, 0, Push)));
     FUSED_NEXT(ModK);
   }
   CASE(AddStore) {
     if (sp[-2].tag == Tag::Int && sp[-1].tag == Tag::Int) [[likely]]
-      locals[ARG(AddStore, 1, Store)] =
+      LOCAL(ARG(AddStore, 1, Store)) =
           Value::integer(static_cast<int64_t>(static_cast<uint64_t>(sp[-2].i) + static_cast<uint64_t>(sp[-1].i)));
     else if (sp[-2].tag == Tag::Float && sp[-1].tag == Tag::Float)
-      locals[ARG(AddStore, 1, Store)] = Value::real(sp[-2].f + sp[-1].f);
+      LOCAL(ARG(AddStore, 1, Store)) = Value::real(sp[-2].f + sp[-1].f);
     else
       FALLBACK(AddStore, Add);
     sp -= 2;
     FUSED_NEXT(AddStore);
   }
   CASE(StoreLoad) {
-    copy_value(locals[ARG(StoreLoad, 0, Store)], sp[-1]);
-    copy_value(sp[-1], locals[ARG(StoreLoad, 1, Load)]);
+    copy_value(LOCAL(ARG(StoreLoad, 0, Store)), sp[-1]);
+    copy_value(sp[-1], LOCAL(ARG(StoreLoad, 1, Load)));
     FUSED_NEXT(StoreLoad);
   }
   CASE(DupStore) {
-    copy_value(locals[ARG(DupStore, 1, Store)], sp[-1]);
+    copy_value(LOCAL(ARG(DupStore, 1, Store)), sp[-1]);
     FUSED_NEXT(DupStore);
   }
   // The store names the same local as the load: specialize() checks.
 #define LOCAL_UPDATE(name, expr)                                                             \
   CASE(name) {                                                                               \
-    Value& x = locals[ARG(name, 0, Load)];                                                   \
+    Value& x = LOCAL(ARG(name, 0, Load));                                                   \
     if (x.tag != Tag::Int) FALLBACK(name, Load);                                             \
-    const uint64_t v = static_cast<uint64_t>(x.i), k = static_cast<uint64_t>(constants[ARG(name, 1, Push)].i); \
+    const uint64_t v = static_cast<uint64_t>(x.i), k = static_cast<uint64_t>(CONSTANT(ARG(name, 1, Push)).i); \
     x.i = static_cast<int64_t>(expr);                                                        \
     FUSED_NEXT(name);                                                                        \
   }
@@ -836,7 +890,7 @@ dispatch:
 #define LOAD_CONS_FIELD(name, index, field)                                             \
   CASE(name) {                                                                          \
     static_assert(fused_sequence(Op::name).ops[1] == Op::field);                        \
-    const Value& x = locals[ARG(name, 0, Load)];                                        \
+    const Value& x = LOCAL(ARG(name, 0, Load));                                        \
     if (x.tag != Tag::Cons || cons_pool.check(x.block, x.gen) != Pool::Check::Live)     \
       FALLBACK(name, Load);                                                             \
     copy_value(*sp++, reinterpret_cast<Value*>(cons_pool.block(x.block))[index]);       \
@@ -847,21 +901,21 @@ dispatch:
 #undef LOAD_CONS_FIELD
   CASE(LoadGetF) {
     Value* slot;
-    if (!field_slot(pools, locals[ARG(LoadGetF, 0, Load)], static_cast<uint32_t>(ARG(LoadGetF, 1, GetF)), slot)) FALLBACK(LoadGetF, Load);
+    if (!field_slot(pools, LOCAL(ARG(LoadGetF, 0, Load)), static_cast<uint32_t>(ARG(LoadGetF, 1, GetF)), slot)) FALLBACK(LoadGetF, Load);
     copy_value(*sp++, *slot);
     FUSED_NEXT(LoadGetF);
   }
   CASE(LoadRet) {
-    copy_value(*sp++, locals[ARG(LoadRet, 0, Load)]);
+    copy_value(*sp++, LOCAL(ARG(LoadRet, 0, Load)));
     // At the ret, where a traced run would be: the backtrace names its line.
     pc += fused_operand<Op::LoadRet, fused_length(Op::LoadRet) - 1, Op::Ret>();
     goto return_top;
   }
 #define LOCAL_CONST_BRANCH(name, cmp, jump_when)                                 \
   CASE(name) {                                                                   \
-    const Value& x = locals[ARG(name, 0, Load)];                                 \
+    const Value& x = LOCAL(ARG(name, 0, Load));                                 \
     if (x.tag != Tag::Int) FALLBACK(name, Load);                                 \
-    if ((x.i cmp constants[ARG(name, 1, Push)].i) == (jump_when)) FUSED_JUMP(name); \
+    if ((x.i cmp CONSTANT(ARG(name, 1, Push)).i) == (jump_when)) FUSED_JUMP(name); \
     FUSED_NEXT(name);                                                            \
   }
   LOCAL_CONST_BRANCH(LoadKLtJz, <, false)
@@ -879,8 +933,8 @@ dispatch:
 #undef LOCAL_CONST_BRANCH
 #define LOCALS_BRANCH(name, cmp, jump_when)                                 \
   CASE(name) {                                                              \
-    const Value& x = locals[ARG(name, 0, Load)];                            \
-    const Value& y = locals[ARG(name, 1, Load)];                            \
+    const Value& x = LOCAL(ARG(name, 0, Load));                            \
+    const Value& y = LOCAL(ARG(name, 1, Load));                            \
     if (x.tag != Tag::Int || y.tag != Tag::Int) FALLBACK(name, Load);       \
     if ((x.i cmp y.i) == (jump_when)) FUSED_JUMP(name);                     \
     FUSED_NEXT(name);                                                       \
@@ -899,40 +953,40 @@ dispatch:
   LOCALS_BRANCH(LoadLoadNeJnz, !=, true)
 #undef LOCALS_BRANCH
   CASE(AddLocals) {
-    const Value& x = locals[ARG(AddLocals, 0, Load)];
-    const Value& y = locals[ARG(AddLocals, 1, Load)];
+    const Value& x = LOCAL(ARG(AddLocals, 0, Load));
+    const Value& y = LOCAL(ARG(AddLocals, 1, Load));
     if (x.tag != Tag::Int || y.tag != Tag::Int) FALLBACK(AddLocals, Load);
-    locals[ARG(AddLocals, 3, Store)] =
+    LOCAL(ARG(AddLocals, 3, Store)) =
         Value::integer(static_cast<int64_t>(static_cast<uint64_t>(x.i) + static_cast<uint64_t>(y.i)));
     FUSED_NEXT(AddLocals);
   }
   CASE(LoadLoadGetI) {
     Value* slot;
-    if (!indexed_slot(pools, locals[ARG(LoadLoadGetI, 0, Load)], locals[ARG(LoadLoadGetI, 1, Load)], slot)) FALLBACK(LoadLoadGetI, Load);
+    if (!indexed_slot(pools, LOCAL(ARG(LoadLoadGetI, 0, Load)), LOCAL(ARG(LoadLoadGetI, 1, Load)), slot)) FALLBACK(LoadLoadGetI, Load);
     copy_value(*sp++, *slot);
     FUSED_NEXT(LoadLoadGetI);
   }
   CASE(GetIToLocal) {
     Value* slot;
-    if (!indexed_slot(pools, locals[ARG(GetIToLocal, 0, Load)], locals[ARG(GetIToLocal, 1, Load)], slot)) FALLBACK(GetIToLocal, Load);
-    copy_value(locals[ARG(GetIToLocal, 3, Store)], *slot);
+    if (!indexed_slot(pools, LOCAL(ARG(GetIToLocal, 0, Load)), LOCAL(ARG(GetIToLocal, 1, Load)), slot)) FALLBACK(GetIToLocal, Load);
+    copy_value(LOCAL(ARG(GetIToLocal, 3, Store)), *slot);
     FUSED_NEXT(GetIToLocal);
   }
   CASE(SetILocals) {
     Value* slot;
-    if (!indexed_slot(pools, locals[ARG(SetILocals, 0, Load)], locals[ARG(SetILocals, 1, Load)], slot)) FALLBACK(SetILocals, Load);
-    copy_value(*slot, locals[ARG(SetILocals, 2, Load)]);
+    if (!indexed_slot(pools, LOCAL(ARG(SetILocals, 0, Load)), LOCAL(ARG(SetILocals, 1, Load)), slot)) FALLBACK(SetILocals, Load);
+    copy_value(*slot, LOCAL(ARG(SetILocals, 2, Load)));
     FUSED_NEXT(SetILocals);
   }
   CASE(SetILocalsK) {
     Value* slot;
-    if (!indexed_slot(pools, locals[ARG(SetILocalsK, 0, Load)], locals[ARG(SetILocalsK, 1, Load)], slot)) FALLBACK(SetILocalsK, Load);
-    copy_value(*slot, constants[ARG(SetILocalsK, 2, Push)]);
+    if (!indexed_slot(pools, LOCAL(ARG(SetILocalsK, 0, Load)), LOCAL(ARG(SetILocalsK, 1, Load)), slot)) FALLBACK(SetILocalsK, Load);
+    copy_value(*slot, CONSTANT(ARG(SetILocalsK, 2, Push)));
     FUSED_NEXT(SetILocalsK);
   }
   CASE(LoadLoadMul) {
-    const Value& x = locals[ARG(LoadLoadMul, 0, Load)];
-    const Value& y = locals[ARG(LoadLoadMul, 1, Load)];
+    const Value& x = LOCAL(ARG(LoadLoadMul, 0, Load));
+    const Value& y = LOCAL(ARG(LoadLoadMul, 1, Load));
     if (x.tag == Tag::Int && y.tag == Tag::Int) [[likely]]
       *sp = Value::integer(static_cast<int64_t>(static_cast<uint64_t>(x.i) * static_cast<uint64_t>(y.i)));
     else if (x.tag == Tag::Float && y.tag == Tag::Float)
@@ -945,31 +999,31 @@ dispatch:
   // A counted loop's step and test: the store and both loads name the same
   // local (specialize() checks), K and N are ints.
   CASE(IncLocalLtJnz) {
-    Value& x = locals[ARG(IncLocalLtJnz, 0, Load)];
+    Value& x = LOCAL(ARG(IncLocalLtJnz, 0, Load));
     if (x.tag != Tag::Int) FALLBACK(IncLocalLtJnz, Load);
     const int64_t v = static_cast<int64_t>(static_cast<uint64_t>(x.i) +
-                                           static_cast<uint64_t>(constants[ARG(IncLocalLtJnz, 1, Push)].i));
+                                           static_cast<uint64_t>(CONSTANT(ARG(IncLocalLtJnz, 1, Push)).i));
     x.i = v;
-    if (v < constants[ARG(IncLocalLtJnz, 5, Push)].i) FUSED_JUMP(IncLocalLtJnz);
+    if (v < CONSTANT(ARG(IncLocalLtJnz, 5, Push)).i) FUSED_JUMP(IncLocalLtJnz);
     FUSED_NEXT(IncLocalLtJnz);
   }
   CASE(IncLocalJmp) {
-    Value& x = locals[ARG(IncLocalJmp, 0, Load)];
+    Value& x = LOCAL(ARG(IncLocalJmp, 0, Load));
     if (x.tag != Tag::Int) FALLBACK(IncLocalJmp, Load);
-    x.i = static_cast<int64_t>(static_cast<uint64_t>(x.i) + static_cast<uint64_t>(constants[ARG(IncLocalJmp, 1, Push)].i));
+    x.i = static_cast<int64_t>(static_cast<uint64_t>(x.i) + static_cast<uint64_t>(CONSTANT(ARG(IncLocalJmp, 1, Push)).i));
     FUSED_JUMP(IncLocalJmp);
   }
   CASE(LoadSetI) {
     Value* slot;
     if (!indexed_slot(pools, sp[-2], sp[-1], slot)) FALLBACK(LoadSetI, Load);
-    copy_value(*slot, locals[ARG(LoadSetI, 0, Load)]);
+    copy_value(*slot, LOCAL(ARG(LoadSetI, 0, Load)));
     sp -= 2;
     FUSED_NEXT(LoadSetI);
   }
   CASE(PushSetI) {
     Value* slot;
     if (!indexed_slot(pools, sp[-2], sp[-1], slot)) FALLBACK(PushSetI, Push);
-    copy_value(*slot, constants[ARG(PushSetI, 0, Push)]);
+    copy_value(*slot, CONSTANT(ARG(PushSetI, 0, Push)));
     sp -= 2;
     FUSED_NEXT(PushSetI);
   }

@@ -168,3 +168,37 @@ TEST_CASE("the matcher takes the rows that leave the fewest dispatches, not the 
   CHECK(s.code[at].op == Op::Load);
   CHECK(s.code[at + 1].op == Op::LoadLoadGetI);
 }
+
+// In the threaded code a local's, a constant's and a global's operand is a
+// byte offset (vm/interpreter.cpp, threaded_operand); the traced loop (and
+// the switch build) use indices. Far indices, fused and unfused
+// accesses and a remainder by a far constant (ModK's divisor sits at twice
+// the constant's offset) must read and write the same places in both.
+TEST_CASE("far locals, constants and globals read the same in fused and unfused code") {
+  std::string text = ".pool frame slots=300\n.global g0 g1 g2\n.func main\n.local";
+  for (int i = 0; i < 300; ++i) text += fmt::format(" l{}", i);
+  text += "\n";
+  for (int i = 0; i < 300; ++i) text += fmt::format("    push {}\n    store l{}\n", 1000 + i, i);
+  text +=
+      "    load l299\n    push 1\n    add\n    store l299\n"   // IncLocal: 1300
+      "    load l298\n    load l299\n    add\n    print\n"      // 2598
+      "    load l299\n    push 7\n    mod\n    print\n"         // ModK: 1300 % 7 = 5
+      "    load l150\n    push 1299\n    add\n    print\n"      // LoadAddK: 2449
+      "    load l10\n    gstore g2\n    gload g2\n    print\n"  // 1010
+      "    load l0\n    print\n    push 0\n    ret\n.end\n";
+  Ran fast = run_text(text);
+  poolvm::Config counted;
+  counted.max_steps = 1'000'000;
+  Ran fast_counted = run_text(text, counted);
+  static poolvm::Observer ignore_all;
+  poolvm::Config traced;  // an observer: the original instructions, indices
+  traced.observer = &ignore_all;
+  Ran plain = run_text(text, traced);
+  REQUIRE(fast.loaded);
+  CHECK(plain.out == "2598\n5\n2449\n1010\n1000\n");
+  for (const Ran* r : {&fast, &fast_counted}) {
+    CHECK(r->out == plain.out);
+    CHECK(r->status == plain.status);
+    CHECK(r->error == plain.error);
+  }
+}
