@@ -1546,12 +1546,7 @@ refill:
   // up to kPollEvery more steps from `beyond`, and charge it again. Whatever
   // beyond held, a run that still does not fit is where the budget ends.
   if constexpr (kRuns) {
-    if (INTERRUPT_PENDING()) [[unlikely]] {
-      failure.pc = pc;
-      failure.frame = frame;
-      failure.fault = Fault{"interrupted", "interrupted by the host"};
-      goto failed_uncharged;
-    }
+    if (INTERRUPT_PENDING()) [[unlikely]] goto interrupted_uncharged;
     const uint64_t more = std::min(beyond, kPollEvery);
     left += more;
     beyond -= more;
@@ -1578,10 +1573,8 @@ exact_step:
     }
     if (left == 0) goto exact_limit;
     if (INTERRUPT_PENDING()) [[unlikely]] {
-      failure.pc = code + i;
-      failure.frame = frame;
-      failure.fault = Fault{"interrupted", "interrupted by the host"};
-      goto failed_uncharged;
+      pc = code + i;
+      goto interrupted_uncharged;
     }
     --left;
     // A run's last instruction may jump, call or yield, storing where it is:
@@ -1605,6 +1598,16 @@ exact_limit:
     failure.fault = Fault{"step limit", fmt::format("step limit reached: the step budget of {} instructions is spent", max_steps)};
     m.steps = STEPS_NOW();
     return Machine::Outcome::Failed;
+  }
+interrupted_uncharged:
+  __attribute__((unused));
+  // The budgeted loop read the interrupt before the instruction at pc (in
+  // the charging code), with nothing of it charged.
+  if constexpr (kRuns) {
+    failure.pc = pc;
+    failure.frame = frame;
+    failure.fault = Fault{"interrupted", "interrupted by the host"};
+    goto failed_uncharged;
   }
 #endif
 step_limit:
