@@ -1853,7 +1853,10 @@ Machine::Outcome Machine::resume(const Value& sent, Value& result, int64_t& halt
   Value* sp = p.sp;
   if (p.yielded) *sp++ = sent;
   steps = p.steps;
-  rebase_frames(p.frame);
+  // Only when the host changed the loop (a budget, a trace) since the pause:
+  // the walk is O(frames + co pool blocks), and a host resuming once per
+  // tick under the same budget would pay it every slice.
+  if (loop_now() != frames_loop) [[unlikely]] rebase_frames(p.frame);
   return run_loop(*this, p.frame, sp, p.pc, result, halt_code, error);
 }
 

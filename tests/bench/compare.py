@@ -67,17 +67,22 @@ def run_once(cmd, clock="wall"):
     time, which a machine shared with other work disturbs far less."""
     # Linux carries a process's peak RSS across exec, so a child forked from
     # this (large) Python would report Python's own; GNU time is small.
-    with tempfile.NamedTemporaryFile() as rss, tempfile.TemporaryFile() as err:
+    # The CPU time comes from wait4 on GNU time, whose usage includes the run
+    # it waited for: microseconds, where time's own %U/%S print hundredths
+    # (2 % of a 0.5 s run). time itself adds well under a millisecond.
+    with tempfile.NamedTemporaryFile() as rss, tempfile.TemporaryFile() as out, tempfile.TemporaryFile() as err:
         start = time.perf_counter()
-        proc = subprocess.run([TIME, "-f", "%U %S %M", "-o", rss.name] + cmd, stdout=subprocess.PIPE, stderr=err,
-                              cwd=ROOT)
+        proc = subprocess.Popen([TIME, "-f", "%M", "-o", rss.name] + cmd, stdout=out, stderr=err, cwd=ROOT)
+        _, status, usage = os.wait4(proc.pid, 0)
         elapsed = time.perf_counter() - start
+        proc.returncode = os.waitstatus_to_exitcode(status)
+        out.seek(0)
         err.seek(0)
         fields = open(rss.name).read().split()
         kib = int(fields[-1]) if fields and fields[-1].isdigit() else 0
-        if clock == "cpu" and len(fields) >= 3:
-            elapsed = float(fields[-3]) + float(fields[-2])
-        return elapsed, kib, proc.stdout, proc.returncode, err.read()
+        if clock == "cpu":
+            elapsed = usage.ru_utime + usage.ru_stime
+        return elapsed, kib, out.read(), proc.returncode, err.read()
 
 
 def machine():
@@ -120,6 +125,14 @@ def ratio_table(names, peers, figures, unit, show):
                 continue
             row += f" {show(figures[(b, p)])} | {mine / max(figures[(b, p)], 1e-9):.2f}× |"
         lines.append(row)
+    return "\n".join(lines)
+
+
+def paired_table(names, peers, paired):
+    """Markdown: a row per benchmark, the median per-round ratio per peer."""
+    lines = ["| benchmark |" + "".join(f" ÷ {p} |" for p in peers), "|---|" + "---:|" * len(peers)]
+    for b in names:
+        lines.append(f"| {b} |" + "".join(f" {paired[(b, p)]:.3f}× |" if (b, p) in paired else " — |" for p in peers))
     return "\n".join(lines)
 
 
@@ -234,6 +247,15 @@ def main():
     print("Versions: " + "; ".join([f"poolvm {args.poolvm}"] + [f"{p}: {version(p)}" for p in peers]))
     print()
     print(ratio_table(names, peers, med, "s", lambda x: f"{x:.3f}"))
+    print()
+    # Each round runs poolvm and a peer back to back, so a round's own ratio
+    # cancels what drifts on a shared machine over the whole measurement.
+    paired = {(b, p): statistics.median(mine / max(theirs, 1e-9) for mine, theirs in
+                                        zip(times[(b, "poolvm")], times[(b, p)]))
+              for b in names for p in peers if (b, p) in times}
+    print("Median of the rounds' own ratios (poolvm ÷ peer in the same round):")
+    print()
+    print(paired_table(names, peers, paired))
     print()
     print("Peak RSS, MiB:")
     print()
