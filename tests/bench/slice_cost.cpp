@@ -1,8 +1,9 @@
 // tests/bench/slice_cost.cpp — what a step budget costs a host, in one
-// process: `slice_cost PROGRAM.pasm [ROUNDS]` runs the program's `main`
-// through the C API without a budget, under a failing budget it never
-// reaches, and one slice per "tick" under suspending budgets of 100,000,
-// 10,000 and 1,000 steps (pvm_resume until it returns). Each round runs every
+// process: `slice_cost PROGRAM.pasm [ROUNDS [SLICE_STEPS...]]` runs the
+// program's `main` through the C API without a budget, under a failing
+// budget it never reaches, and one slice per "tick" under suspending budgets
+// of each SLICE_STEPS (default 100000 10000 1000), pvm_resume after each
+// pause (and after each yield, with nil, as `poolvm run` does) until it ends. Each round runs every
 // configuration back to back in a fresh VM, in an order reversed every other
 // round; it prints the median CPU time of each and the median of the rounds'
 // own ratios to the unbudgeted run, which cancels what drifts on a shared
@@ -84,23 +85,32 @@ double median(std::vector<double> v) {
 }  // namespace
 
 int main(int argc, char** argv) {
-  if (argc < 2 || argc > 3) {
-    std::fprintf(stderr, "usage: slice_cost PROGRAM.pasm [ROUNDS]\n");
+  if (argc < 2) {
+    std::fprintf(stderr, "usage: slice_cost PROGRAM.pasm [ROUNDS [SLICE_STEPS...]]\n");
     return 64;
   }
   const std::string name = argv[1];
-  const int rounds = argc == 3 ? std::max(1, std::atoi(argv[2])) : 11;
+  const int rounds = argc >= 3 ? std::max(1, std::atoi(argv[2])) : 11;
   std::ifstream in(name, std::ios::binary);
   if (!in) {
     std::fprintf(stderr, "slice_cost: cannot read %s\n", name.c_str());
     return 66;
   }
   const std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
-  const std::vector<Config> configs = {{"no budget", 0, 0},
-                                       {"failing budget, never reached", 100000000000ull, 0},
-                                       {"slices of 100,000 steps", 100000, 1},
-                                       {"slices of 10,000 steps", 10000, 1},
-                                       {"slices of 1,000 steps", 1000, 1}};
+  std::vector<uint64_t> slice_steps;
+  for (int i = 3; i < argc; ++i) {
+    const long long n = std::atoll(argv[i]);
+    if (n < 1) {
+      std::fprintf(stderr, "slice_cost: a slice is at least 1 step, not '%s'\n", argv[i]);
+      return 64;
+    }
+    slice_steps.push_back(static_cast<uint64_t>(n));
+  }
+  if (slice_steps.empty()) slice_steps = {100000, 10000, 1000};
+  std::vector<std::string> labels;  // the names Config points into
+  for (uint64_t n : slice_steps) labels.push_back("slices of " + std::to_string(n) + (n == 1 ? " step" : " steps"));
+  std::vector<Config> configs = {{"no budget", 0, 0}, {"failing budget, never reached", 100000000000ull, 0}};
+  for (size_t i = 0; i < slice_steps.size(); ++i) configs.push_back({labels[i].c_str(), slice_steps[i], 1});
   std::vector<std::vector<double>> seconds(configs.size()), ratios(configs.size());
   std::vector<uint64_t> slices(configs.size());
   std::string expected;
