@@ -159,6 +159,11 @@ inline int32_t threaded_operand(Op original, int32_t a) {
     case OperandKind::Const:
     case OperandKind::Global:
       return static_cast<int32_t>(static_cast<size_t>(a) * sizeof(Value));
+    case OperandKind::Label:
+      // fast_code's branch operand is relative to the branch, in
+      // instructions (specialize()); here it is in bytes, so a jump adds it
+      // to the branch's address with no shift (see JUMP_VIA).
+      return static_cast<int32_t>(static_cast<int64_t>(a) * static_cast<int64_t>(sizeof(ThreadedInstr)));
     default:
       return a;
   }
@@ -178,6 +183,19 @@ inline const ConstDivisor* divisor_at(const ConstDivisor* base, int32_t operand)
     return reinterpret_cast<const ConstDivisor*>(reinterpret_cast<const std::byte*>(base) + static_cast<ptrdiff_t>(operand) * 2);
   else
     return base + operand;
+}
+// Where the branch at `at` jumps: in threaded code its operand is a byte
+// offset from the branch (threaded_operand), in the plain loop's switch
+// build an offset in instructions (specialize()), in the other loops the
+// module's absolute target.
+template <int kMode, class Code>
+inline const Code* branch_target(const Code* at, const Code* code) {
+  if constexpr (std::is_same_v<Code, ThreadedInstr>)
+    return reinterpret_cast<const Code*>(reinterpret_cast<const std::byte*>(at) + at->a);
+  else if constexpr (kMode == kFast)
+    return at + at->a;
+  else
+    return code + at->a;
 }
 template <class Code>
 inline Value* local_at(FrameHeader* frame, int32_t operand) {
@@ -728,7 +746,7 @@ dispatch:
 // what its run was charged for after it (see straight_line_runs).
 #define JUMP_VIA(k, conditional)                                            \
   do {                                                                      \
-    const Code* target = kMode == kFast || std::is_same_v<Code, ThreadedInstr> ? pc + (k) + pc[k].a : code + pc[k].a; \
+    const Code* target = branch_target<kMode, Code>(pc + (k), code);       \
     if (target <= pc) CHECK_INTERRUPT();                                    \
     else if constexpr (kRuns && (conditional)) left += pc->refund;           \
     pc = target;                                                            \
