@@ -554,7 +554,7 @@ dispatch:
   switch (pc->op) {
 #endif
 
-  CASE(Push) { copy_value(*sp++, CONSTANT(pc->a)); NEXT(); }
+  CASE(Push) { copy_value(sp[0], CONSTANT(pc->a)); ++sp; NEXT(); }
   CASE(Pop) { --sp; NEXT(); }
   CASE(Dup) { copy_value(sp[0], sp[-1]); ++sp; NEXT(); }
   CASE(Swap) {
@@ -565,9 +565,9 @@ dispatch:
     NEXT();
   }
   CASE(Over) { copy_value(sp[0], sp[-2]); ++sp; NEXT(); }
-  CASE(Load) { copy_value(*sp++, LOCAL(pc->a)); NEXT(); }
+  CASE(Load) { copy_value(sp[0], LOCAL(pc->a)); ++sp; NEXT(); }
   CASE(Store) { copy_value(LOCAL(pc->a), *--sp); NEXT(); }
-  CASE(GLoad) { copy_value(*sp++, GLOBAL(pc->a)); NEXT(); }
+  CASE(GLoad) { copy_value(sp[0], GLOBAL(pc->a)); ++sp; NEXT(); }
   CASE(GStore) { copy_value(GLOBAL(pc->a), *--sp); NEXT(); }
 
 #define ARITH(name, int_expr, float_expr)                                       \
@@ -795,7 +795,8 @@ dispatch:
     const Value& x = LOCAL(ARG(name, 0, Load));                                             \
     if (x.tag != Tag::Int) FALLBACK(name, Load);                                             \
     const uint64_t v = static_cast<uint64_t>(x.i), k = static_cast<uint64_t>(CONSTANT(ARG(name, 1, Push)).i); \
-    *sp++ = Value::integer(static_cast<int64_t>(expr));                                      \
+    sp[0] = Value::integer(static_cast<int64_t>(expr));                                      \
+    ++sp;                                                                                    \
     FUSED_NEXT(name);                                                                        \
   }
   LOAD_CONST_ARITH(LoadAddK, v + k)
@@ -911,7 +912,8 @@ dispatch:
     const Value& x = LOCAL(ARG(name, 0, Load));                                        \
     if (x.tag != Tag::Cons || cons_pool.check(x.block, x.gen) != Pool::Check::Live)     \
       FALLBACK(name, Load);                                                             \
-    copy_value(*sp++, reinterpret_cast<Value*>(cons_pool.block(x.block))[index]);       \
+    copy_value(sp[0], reinterpret_cast<Value*>(cons_pool.block(x.block))[index]);       \
+    ++sp;                                                                               \
     FUSED_NEXT(name);                                                                   \
   }
   LOAD_CONS_FIELD(LoadCar, 0, Car)
@@ -920,7 +922,8 @@ dispatch:
   CASE(LoadGetF) {
     Value* slot;
     if (!field_slot(pools, LOCAL(ARG(LoadGetF, 0, Load)), static_cast<uint32_t>(ARG(LoadGetF, 1, GetF)), slot)) FALLBACK(LoadGetF, Load);
-    copy_value(*sp++, *slot);
+    copy_value(sp[0], *slot);
+    ++sp;
     FUSED_NEXT(LoadGetF);
   }
   CASE(LoadRet) {
@@ -981,7 +984,8 @@ dispatch:
   CASE(LoadLoadGetI) {
     Value* slot;
     if (!indexed_slot(pools, LOCAL(ARG(LoadLoadGetI, 0, Load)), LOCAL(ARG(LoadLoadGetI, 1, Load)), slot)) FALLBACK(LoadLoadGetI, Load);
-    copy_value(*sp++, *slot);
+    copy_value(sp[0], *slot);
+    ++sp;
     FUSED_NEXT(LoadLoadGetI);
   }
   CASE(GetIToLocal) {
@@ -1142,7 +1146,8 @@ dispatch:
       return Machine::Outcome::Returned;
     }
     sp = done->base;
-    copy_value(*sp++, v);
+    copy_value(sp[0], v);
+    ++sp;
     pc = static_cast<const Code*>(done->return_pc);
     DISPATCH();
   }
