@@ -159,6 +159,11 @@ inline int32_t threaded_operand(Op original, int32_t a) {
     case OperandKind::Const:
     case OperandKind::Global:
       return static_cast<int32_t>(static_cast<size_t>(a) * sizeof(Value));
+    case OperandKind::Label:
+      // fast_code's branch operand is relative to the branch, in
+      // instructions (specialize()); here it is in bytes, so a jump adds it
+      // to the branch's address with no shift (see JUMP_VIA).
+      return static_cast<int32_t>(static_cast<int64_t>(a) * static_cast<int64_t>(sizeof(ThreadedInstr)));
     default:
       return a;
   }
@@ -178,6 +183,19 @@ inline const ConstDivisor* divisor_at(const ConstDivisor* base, int32_t operand)
     return reinterpret_cast<const ConstDivisor*>(reinterpret_cast<const std::byte*>(base) + static_cast<ptrdiff_t>(operand) * 2);
   else
     return base + operand;
+}
+// Where the branch at `at` jumps: in threaded code its operand is a byte
+// offset from the branch (threaded_operand), in the plain loop's switch
+// build an offset in instructions (specialize()), in the other loops the
+// module's absolute target.
+template <int kMode, class Code>
+inline const Code* branch_target(const Code* at, const Code* code) {
+  if constexpr (std::is_same_v<Code, ThreadedInstr>)
+    return reinterpret_cast<const Code*>(reinterpret_cast<const std::byte*>(at) + at->a);
+  else if constexpr (kMode == kFast)
+    return at + at->a;
+  else
+    return code + at->a;
 }
 template <class Code>
 inline Value* local_at(FrameHeader* frame, int32_t operand) {
@@ -536,7 +554,7 @@ dispatch:
   switch (pc->op) {
 #endif
 
-  CASE(Push) { copy_value(*sp++, CONSTANT(pc->a)); NEXT(); }
+  CASE(Push) { copy_value(sp[0], CONSTANT(pc->a)); ++sp; NEXT(); }
   CASE(Pop) { --sp; NEXT(); }
   CASE(Dup) { copy_value(sp[0], sp[-1]); ++sp; NEXT(); }
   CASE(Swap) {
@@ -547,9 +565,9 @@ dispatch:
     NEXT();
   }
   CASE(Over) { copy_value(sp[0], sp[-2]); ++sp; NEXT(); }
-  CASE(Load) { copy_value(*sp++, LOCAL(pc->a)); NEXT(); }
+  CASE(Load) { copy_value(sp[0], LOCAL(pc->a)); ++sp; NEXT(); }
   CASE(Store) { copy_value(LOCAL(pc->a), *--sp); NEXT(); }
-  CASE(GLoad) { copy_value(*sp++, GLOBAL(pc->a)); NEXT(); }
+  CASE(GLoad) { copy_value(sp[0], GLOBAL(pc->a)); ++sp; NEXT(); }
   CASE(GStore) { copy_value(GLOBAL(pc->a), *--sp); NEXT(); }
 
 #define ARITH(name, int_expr, float_expr)                                       \
@@ -728,7 +746,7 @@ dispatch:
 // what its run was charged for after it (see straight_line_runs).
 #define JUMP_VIA(k, conditional)                                            \
   do {                                                                      \
-    const Code* target = kMode == kFast || std::is_same_v<Code, ThreadedInstr> ? pc + (k) + pc[k].a : code + pc[k].a; \
+    const Code* target = branch_target<kMode, Code>(pc + (k), code);       \
     if (target <= pc) CHECK_INTERRUPT();                                    \
     else if constexpr (kRuns && (conditional)) left += pc->refund;           \
     pc = target;                                                            \
@@ -777,7 +795,8 @@ dispatch:
     const Value& x = LOCAL(ARG(name, 0, Load));                                             \
     if (x.tag != Tag::Int) FALLBACK(name, Load);                                             \
     const uint64_t v = static_cast<uint64_t>(x.i), k = static_cast<uint64_t>(CONSTANT(ARG(name, 1, Push)).i); \
-    *sp++ = Value::integer(static_cast<int64_t>(expr));                                      \
+    sp[0] = Value::integer(static_cast<int64_t>(expr));                                      \
+    ++sp;                                                                                    \
     FUSED_NEXT(name);                                                                        \
   }
   LOAD_CONST_ARITH(LoadAddK, v + k)
@@ -893,7 +912,8 @@ dispatch:
     const Value& x = LOCAL(ARG(name, 0, Load));                                        \
     if (x.tag != Tag::Cons || cons_pool.check(x.block, x.gen) != Pool::Check::Live)     \
       FALLBACK(name, Load);                                                             \
-    copy_value(*sp++, reinterpret_cast<Value*>(cons_pool.block(x.block))[index]);       \
+    copy_value(sp[0], reinterpret_cast<Value*>(cons_pool.block(x.block))[index]);       \
+    ++sp;                                                                               \
     FUSED_NEXT(name);                                                                   \
   }
   LOAD_CONS_FIELD(LoadCar, 0, Car)
@@ -902,7 +922,8 @@ dispatch:
   CASE(LoadGetF) {
     Value* slot;
     if (!field_slot(pools, LOCAL(ARG(LoadGetF, 0, Load)), static_cast<uint32_t>(ARG(LoadGetF, 1, GetF)), slot)) FALLBACK(LoadGetF, Load);
-    copy_value(*sp++, *slot);
+    copy_value(sp[0], *slot);
+    ++sp;
     FUSED_NEXT(LoadGetF);
   }
   CASE(LoadRet) {
@@ -963,7 +984,8 @@ dispatch:
   CASE(LoadLoadGetI) {
     Value* slot;
     if (!indexed_slot(pools, LOCAL(ARG(LoadLoadGetI, 0, Load)), LOCAL(ARG(LoadLoadGetI, 1, Load)), slot)) FALLBACK(LoadLoadGetI, Load);
-    copy_value(*sp++, *slot);
+    copy_value(sp[0], *slot);
+    ++sp;
     FUSED_NEXT(LoadLoadGetI);
   }
   CASE(GetIToLocal) {
@@ -1124,7 +1146,8 @@ dispatch:
       return Machine::Outcome::Returned;
     }
     sp = done->base;
-    copy_value(*sp++, v);
+    copy_value(sp[0], v);
+    ++sp;
     pc = static_cast<const Code*>(done->return_pc);
     DISPATCH();
   }

@@ -85,7 +85,8 @@ struct ThreadedInstr {
   // The module's operand, except that a local's (load, store), a constant's
   // (push) and a global's (gload, gstore) is a byte offset: from the frame,
   // kFrameHeaderBytes + 16 * index, and into constants or globals, 16 *
-  // index (threaded_operand in vm/interpreter.cpp).
+  // index, and a branch's is the byte offset of its target from the branch
+  // itself, 16 * (target - branch) (threaded_operand in vm/interpreter.cpp).
   int32_t a;
   Op op;  // for messages only
   // For the step-counting loop, which charges a run of code at its first

@@ -174,6 +174,39 @@ TEST_CASE("the matcher takes the rows that leave the fewest dispatches, not the 
 // the switch build) use indices. Far indices, fused and unfused
 // accesses and a remainder by a far constant (ModK's divisor sits at twice
 // the constant's offset) must read and write the same places in both.
+// Threaded code holds a branch's target as a byte offset from the branch;
+// far ones, forward and backward, plain and fused, land where the module's
+// absolute targets do.
+TEST_CASE("far branches land in the same place in fused and unfused code") {
+  auto nops = [](int n) {
+    std::string t;
+    for (int i = 0; i < n; ++i) t += "    nop\n";
+    return t;
+  };
+  std::string text = ".func main\n.local i s\n    push 0\n    store i\n    push 0\n    store s\ntop:\n";
+  text += "    load s\n    push 100\n    lt\n    jz skip\n";  // LoadKLtJz, far forward
+  text += nops(3000);
+  text += "    load s\n    push 7\n    add\n    store s\nskip:\n    jmp mid\n";  // a far forward jmp
+  text += nops(2000);
+  text += "mid:\n    load i\n    push 1\n    add\n    store i\n    load i\n    push 40\n    lt\n    jnz top\n";  // IncLocalLtJnz, far backward
+  text += "    load i\n    jz done\n    load s\n    print\ndone:\n    load i\n    print\n    push 0\n    ret\n.end\n";
+  Ran fast = run_text(text);
+  poolvm::Config counted;
+  counted.max_steps = 10'000'000;
+  Ran fast_counted = run_text(text, counted);
+  static poolvm::Observer ignore_all;
+  poolvm::Config traced;  // an observer: the original instructions, absolute targets
+  traced.observer = &ignore_all;
+  Ran plain = run_text(text, traced);
+  REQUIRE(fast.loaded);
+  CHECK(plain.out == "105\n40\n");
+  for (const Ran* r : {&fast, &fast_counted}) {
+    CHECK(r->out == plain.out);
+    CHECK(r->status == plain.status);
+    CHECK(r->error == plain.error);
+  }
+}
+
 TEST_CASE("far locals, constants and globals read the same in fused and unfused code") {
   std::string text = ".pool frame slots=300\n.global g0 g1 g2\n.func main\n.local";
   for (int i = 0; i < 300; ++i) text += fmt::format(" l{}", i);
