@@ -310,12 +310,12 @@ bool Vm::Impl::install(Module module) {
   m->module = std::move(module);
   m->build_indexes();
   // The threaded code holds a constant's and a global's byte offset, 16 *
-  // index, and a branch's, 16 * distance, in an int32_t operand (threaded_operand in vm/interpreter.cpp);
-  // a module this large (2 GiB of values) is refused rather than wrapped.
+  // index, and a branch's, 16 * distance, in an int32_t operand
+  // (threaded_operand in vm/interpreter.cpp); a module this large is
+  // refused rather than wrapped.
   constexpr size_t kMaxThreadedIndex = (size_t{1} << 27) - 1;
   if (m->module.constants.size() > kMaxThreadedIndex || m->module.globals.size() > kMaxThreadedIndex)
     return d.fail_load(file, fmt::format("too many constants or globals: at most {} of each", kMaxThreadedIndex), false);
-  // A branch's operand there is a byte offset, 16 * (target - branch).
   if (m->module.code.size() > kMaxThreadedIndex)
     return d.fail_load(file, fmt::format("too many instructions: at most {}", kMaxThreadedIndex), false);
   Specialized fast = specialize(m->module);

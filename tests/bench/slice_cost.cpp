@@ -23,7 +23,7 @@
 namespace {
 
 struct Config {
-  const char* name;
+  std::string name;
   uint64_t budget;  // 0: none
   int suspend;
 };
@@ -71,7 +71,7 @@ Outcome run(const std::string& name, const std::string& text, const Config& c) {
   }
   o.seconds = cpu_seconds() - start;
   o.ok = s == PVM_OK;
-  if (!o.ok) std::fprintf(stderr, "slice_cost: %s under '%s': %s\n", name.c_str(), c.name, pvm_error(vm));
+  if (!o.ok) std::fprintf(stderr, "slice_cost: %s under '%s': %s\n", name.c_str(), c.name.c_str(), pvm_error(vm));
   pvm_free(vm);
   return o;
 }
@@ -107,10 +107,9 @@ int main(int argc, char** argv) {
     slice_steps.push_back(static_cast<uint64_t>(n));
   }
   if (slice_steps.empty()) slice_steps = {100000, 10000, 1000};
-  std::vector<std::string> labels;  // the names Config points into
-  for (uint64_t n : slice_steps) labels.push_back("slices of " + std::to_string(n) + (n == 1 ? " step" : " steps"));
   std::vector<Config> configs = {{"no budget", 0, 0}, {"failing budget, never reached", 100000000000ull, 0}};
-  for (size_t i = 0; i < slice_steps.size(); ++i) configs.push_back({labels[i].c_str(), slice_steps[i], 1});
+  for (uint64_t n : slice_steps)
+    configs.push_back({"slices of " + std::to_string(n) + (n == 1 ? " step" : " steps"), n, 1});
   std::vector<std::vector<double>> seconds(configs.size()), ratios(configs.size());
   std::vector<uint64_t> slices(configs.size());
   std::string expected;
@@ -122,7 +121,7 @@ int main(int argc, char** argv) {
       if (!o.ok) return 1;
       if (r == 0 && i == 0) expected = o.output;
       if (o.output != expected) {
-        std::fprintf(stderr, "slice_cost: '%s' printed something other than the unbudgeted run\n", configs[i].name);
+        std::fprintf(stderr, "slice_cost: '%s' printed something other than the unbudgeted run\n", configs[i].name.c_str());
         return 1;
       }
       now[i] = o.seconds;
@@ -134,7 +133,7 @@ int main(int argc, char** argv) {
   std::printf("%s, %d rounds, CPU time of pvm_call + every pvm_resume:\n\n", name.c_str(), rounds);
   std::printf("| configuration | calls + resumes | median s | median of rounds' ratios to no budget |\n|---|---:|---:|---:|\n");
   for (size_t i = 0; i < configs.size(); ++i)
-    std::printf("| %s | %llu | %.4f | %.3f× |\n", configs[i].name, static_cast<unsigned long long>(slices[i]),
+    std::printf("| %s | %llu | %.4f | %.3f× |\n", configs[i].name.c_str(), static_cast<unsigned long long>(slices[i]),
                 median(seconds[i]), median(ratios[i]));
   return 0;
 }

@@ -169,11 +169,28 @@ TEST_CASE("the matcher takes the rows that leave the fewest dispatches, not the 
   CHECK(s.code[at + 1].op == Op::LoadLoadGetI);
 }
 
-// In the threaded code a local's, a constant's and a global's operand is a
-// byte offset (vm/interpreter.cpp, threaded_operand); the traced loop (and
-// the switch build) use indices. Far indices, fused and unfused
-// accesses and a remainder by a far constant (ModK's divisor sits at twice
-// the constant's offset) must read and write the same places in both.
+// Runs `text` on the plain loop, the budgeted one (a budget it does not
+// reach) and the traced one, which runs the module's original instructions
+// with indices and absolute targets; the traced run must print `expected`
+// and the other two exactly what it did.
+static void check_same_in_every_loop(const std::string& text, uint64_t budget, const std::string& expected) {
+  Ran fast = run_text(text);
+  poolvm::Config counted;
+  counted.max_steps = budget;
+  Ran fast_counted = run_text(text, counted);
+  static poolvm::Observer ignore_all;
+  poolvm::Config traced;  // an observer: the original instructions
+  traced.observer = &ignore_all;
+  Ran plain = run_text(text, traced);
+  REQUIRE(fast.loaded);
+  CHECK(plain.out == expected);
+  for (const Ran* r : {&fast, &fast_counted}) {
+    CHECK(r->out == plain.out);
+    CHECK(r->status == plain.status);
+    CHECK(r->error == plain.error);
+  }
+}
+
 // Threaded code holds a branch's target as a byte offset from the branch;
 // far ones, forward and backward, plain and fused, land where the module's
 // absolute targets do.
@@ -190,23 +207,14 @@ TEST_CASE("far branches land in the same place in fused and unfused code") {
   text += nops(2000);
   text += "mid:\n    load i\n    push 1\n    add\n    store i\n    load i\n    push 40\n    lt\n    jnz top\n";  // IncLocalLtJnz, far backward
   text += "    load i\n    jz done\n    load s\n    print\ndone:\n    load i\n    print\n    push 0\n    ret\n.end\n";
-  Ran fast = run_text(text);
-  poolvm::Config counted;
-  counted.max_steps = 10'000'000;
-  Ran fast_counted = run_text(text, counted);
-  static poolvm::Observer ignore_all;
-  poolvm::Config traced;  // an observer: the original instructions, absolute targets
-  traced.observer = &ignore_all;
-  Ran plain = run_text(text, traced);
-  REQUIRE(fast.loaded);
-  CHECK(plain.out == "105\n40\n");
-  for (const Ran* r : {&fast, &fast_counted}) {
-    CHECK(r->out == plain.out);
-    CHECK(r->status == plain.status);
-    CHECK(r->error == plain.error);
-  }
+  check_same_in_every_loop(text, 10'000'000, "105\n40\n");
 }
 
+// In the threaded code a local's, a constant's and a global's operand is a
+// byte offset (vm/interpreter.cpp, threaded_operand); the traced loop (and
+// the switch build) use indices. Far indices, fused and unfused
+// accesses and a remainder by a far constant (ModK's divisor sits at twice
+// the constant's offset) must read and write the same places in both.
 TEST_CASE("far locals, constants and globals read the same in fused and unfused code") {
   std::string text = ".pool frame slots=300\n.global g0 g1 g2\n.func main\n.local";
   for (int i = 0; i < 300; ++i) text += fmt::format(" l{}", i);
@@ -219,19 +227,5 @@ TEST_CASE("far locals, constants and globals read the same in fused and unfused 
       "    load l150\n    push 1299\n    add\n    print\n"      // LoadAddK: 2449
       "    load l10\n    gstore g2\n    gload g2\n    print\n"  // 1010
       "    load l0\n    print\n    push 0\n    ret\n.end\n";
-  Ran fast = run_text(text);
-  poolvm::Config counted;
-  counted.max_steps = 1'000'000;
-  Ran fast_counted = run_text(text, counted);
-  static poolvm::Observer ignore_all;
-  poolvm::Config traced;  // an observer: the original instructions, indices
-  traced.observer = &ignore_all;
-  Ran plain = run_text(text, traced);
-  REQUIRE(fast.loaded);
-  CHECK(plain.out == "2598\n5\n2449\n1010\n1000\n");
-  for (const Ran* r : {&fast, &fast_counted}) {
-    CHECK(r->out == plain.out);
-    CHECK(r->status == plain.status);
-    CHECK(r->error == plain.error);
-  }
+  check_same_in_every_loop(text, 1'000'000, "2598\n5\n2449\n1010\n1000\n");
 }
