@@ -269,7 +269,10 @@ struct Runs {
     const uint8_t flags = op_info(module.code[i].op).flags;
     return (flags & kBranch) && !(flags & (kEnd | kLeaves)) && static_cast<size_t>(module.code[i].a) > i;
   };
+  // A call does not end its run: the caller's continuation is charged with
+  // the call (see give_back_continuations).
   auto transfers = [&](size_t i) {
+    if (module.code[i].op == Op::Call) return false;
     return (op_info(module.code[i].op).flags & (kBranch | kEnd | kLeaves)) != 0 && !forward_conditional(i);
   };
   for (const Function& f : module.functions)
@@ -289,6 +292,48 @@ struct Runs {
     r.rest[i] = static_cast<uint16_t>(r.rest[i + 1] + 1);
   }
   return r;
+}
+
+// A run goes on through a `call`, so the steps of the caller's continuation
+// (from the instruction after the call to its run's end) are charged before
+// the callee runs: one charge per call fewer than if each continuation were
+// a run of its own. While a frame returns to such an instruction in the
+// charging copy (not a run's start), those steps are charged and not yet
+// taken. Wherever the count must be exact with frames still on a stack (a
+// stop of any kind, and a coroutine's yield, after which it may be resumed
+// by another run), this gives them back: it returns the steps and points
+// each such frame's return into the exact copy, so the continuation is
+// counted step by step when it runs (exact stepping goes back to charging
+// runs at the next run's start). `fr` is a stack's top frame.
+[[maybe_unused, gnu::cold]] uint64_t give_back_chain(Machine& m, FrameHeader* fr) {
+  const ThreadedInstr* const code = m.threaded_counted.data();
+  const ThreadedInstr* const exact = m.threaded_exact.data();
+  const size_t n = m.threaded_counted.size();
+  std::less<const void*> before;
+  uint64_t steps = 0;
+  for (; fr != nullptr && fr->caller != nullptr; fr = fr->caller) {
+    auto* r = static_cast<const ThreadedInstr*>(fr->return_pc);
+    if (!before(r, code) && before(r, code + n)) {
+      const size_t i = static_cast<size_t>(r - code);
+      if (m.run_leader[i]) continue;  // a run of its own: charged when it starts
+      steps += r->rest;
+      fr->return_pc = exact + i;
+    } else if (!before(r, exact) && before(r, exact + n)) {
+      // Given back already, or made by exact stepping, which only runs
+      // once everything below was given back: so was every frame below.
+      // A pause walks only the frames made since the last one.
+      break;
+    }
+  }
+  return steps;
+}
+
+// The same for a whole run at a stop: its stack, then every resumer's (a
+// nested run starts with no coroutine, so these are all this run's).
+[[maybe_unused, gnu::cold]] uint64_t give_back_continuations(Machine& m, FrameHeader* top) {
+  uint64_t steps = give_back_chain(m, top);
+  for (CoHeader* co = m.current_co; co != nullptr; co = co->resumer_co) steps += give_back_chain(m, co->resumer_frame);
+  return steps;
 }
 #endif
 }  // namespace
@@ -392,6 +437,17 @@ static Machine::Outcome execute_loop(Machine& m, FrameHeader* frame, Value* sp, 
     left -= beyond;
   }
 #define STEPS_NOW() (kRuns ? step_cap - left - beyond : steps)
+  // Before the count is read with frames still on a stack: the steps charged
+  // ahead for their callers' continuations go back (give_back_continuations).
+#if POOLVM_COMPUTED_GOTO
+#define GIVE_BACK(top) \
+  if constexpr (kRuns) beyond += give_back_continuations(m, top)
+#define GIVE_BACK_COROUTINE(top) \
+  if constexpr (kRuns) beyond += give_back_chain(m, top)
+#else
+#define GIVE_BACK(top) (void)0
+#define GIVE_BACK_COROUTINE(top) (void)0
+#endif
   [[maybe_unused]] const bool exec_wanted = kMode == kTraced && m.observer->wants_instructions();
 
   const Code* pc = code + entry;
@@ -1156,6 +1212,7 @@ dispatch:
     halt_code = sp[-1].i;
     const Instr* at = nullptr;
     if constexpr (kMode == kTraced) at = pc;
+    GIVE_BACK(frame);
     unwind_all(
         m, frame, at,
         [&]([[maybe_unused]] FrameHeader* freed, [[maybe_unused]] const Instr* where) {
@@ -1459,12 +1516,15 @@ dispatch:
       leaving->sp = sp;
       leaving->pc = static_cast<uint32_t>(pc + 1 - code);
       leaving->state = kCoSuspended;
+      // Suspended, it may next be resumed by another run.
+      GIVE_BACK_COROUTINE(frame);
       TRACE(m.trace_co(CoroutineEvent::Kind::Yield, leaving->block, pc, frame, steps));
       goto co_leave;
     }
     // A host function's C++ frame is below a nested run: it cannot wait.
     if (!m.can_pause) FAIL("yield", "cannot yield across a host function call");
     copy_value(result, *--sp);
+    GIVE_BACK(frame);
     m.paused = Machine::Paused{true, true, frame, sp, static_cast<uint32_t>(pc + 1 - code), STEPS_NOW()};
     m.steps = STEPS_NOW();
     return Machine::Outcome::Yielded;
@@ -1577,6 +1637,12 @@ refill:
       left -= pc->rest;
       goto* kLabels[static_cast<uint8_t>(pc->op)];
     }
+    // Before the budget is taken to end here, the steps charged ahead for
+    // the callers' continuations come back, and the run is tried again.
+    if (const uint64_t back = give_back_continuations(m, frame)) {
+      beyond += back;
+      goto refill;
+    }
   }
 to_exact:
   __attribute__((unused));
@@ -1587,9 +1653,11 @@ exact_step:
   __attribute__((unused));
   if constexpr (kRuns) {
     const size_t i = static_cast<size_t>(pc - exact);
-    // The next run has room after all (control came back to a run's start,
-    // after a call say): back to charging runs.
-    if (m.run_leader[i] && pc->rest <= left) {
+    // What is left of this run has room after all: back to charging runs,
+    // as a resume mid-run does. Control came back to a run's start, after a
+    // return say, or into the middle of one, to a continuation whose charge
+    // was given back.
+    if (pc->rest <= left) {
       pc = code + i;
       left -= pc->rest;
       goto* kLabels[static_cast<uint8_t>(pc->op)];
@@ -1609,6 +1677,16 @@ exact_step:
 exact_limit:
   __attribute__((unused));
   if constexpr (kRuns) {
+    // Not yet if steps were charged ahead for the callers' continuations:
+    // they come back, and stepping goes on. So it does if `beyond` still
+    // holds steps: a coroutine's yield gives its continuations back there.
+    if (const uint64_t back = give_back_continuations(m, frame); back != 0 || beyond != 0) {
+      beyond += back;
+      const uint64_t more = std::min(beyond, kPollEvery);
+      left += more;
+      beyond -= more;
+      goto exact_step;
+    }
     const uint32_t at = static_cast<uint32_t>(pc - exact);
     if (m.suspend) {
       // Paused before this instruction ran: resuming dispatches it again.
@@ -1660,6 +1738,7 @@ failed_uncharged:
 #if defined(__GNUC__) || defined(__clang__)
   __attribute__((unused));
 #endif
+  GIVE_BACK(static_cast<FrameHeader*>(failure.frame));
   m.steps = STEPS_NOW();
   return Machine::Outcome::Failed;
 
@@ -1681,6 +1760,8 @@ failed_uncharged:
 #undef DISPATCH
 #undef NEXT
 #undef STEPS_NOW
+#undef GIVE_BACK
+#undef GIVE_BACK_COROUTINE
 }
 
 // The step-counting loop is compiled in its own translation unit,
@@ -1723,6 +1804,8 @@ uint32_t Machine::code_index(const void* pc) const {
     return static_cast<uint32_t>(static_cast<const ThreadedInstr*>(pc) - threaded.data());
   if (!threaded_counted.empty() && within(threaded_counted))
     return static_cast<uint32_t>(static_cast<const ThreadedInstr*>(pc) - threaded_counted.data());
+  if (!threaded_exact.empty() && within(threaded_exact))
+    return static_cast<uint32_t>(static_cast<const ThreadedInstr*>(pc) - threaded_exact.data());
   if (within(fast_code)) return static_cast<uint32_t>(static_cast<const Instr*>(pc) - fast_code.data());
   return static_cast<uint32_t>(static_cast<const Instr*>(pc) - module.code.data());
 }
@@ -1748,8 +1831,11 @@ namespace {
 template <int kMode>
 const void* code_address(const Machine& m, uint32_t index) {
   using Code = CodeOf<kMode>;
+  // A frame made for the counting loop by a rebase or a restore returns
+  // into the exact copy: nothing was charged ahead for its continuation
+  // (give_back_continuations).
   if constexpr (std::is_same_v<Code, ThreadedInstr>)
-    return (kMode == kFast ? m.threaded.data() : m.threaded_counted.data()) + index;
+    return (kMode == kFast ? m.threaded.data() : m.threaded_exact.data()) + index;
   else return (kMode == kFast ? m.fast_code.data() : m.module.code.data()) + index;
 }
 

@@ -537,3 +537,129 @@ TEST_CASE("a budget ends after exactly its count of steps, failing or suspending
     }
   }
 }
+
+namespace {
+// A coroutine that yields from two calls deep, started by main, which then
+// ends with the coroutine suspended; `more` resumes it in later runs. Under a
+// budget, the counting loop charges a caller's continuation with its call,
+// and gives it back at a yield and wherever a run stops.
+const char* kNestedYields = R"(
+.global g
+.func leaf x
+    load x
+    yield
+    pop
+    load x
+    push 1
+    add
+    ret
+.end
+.func mid x
+    load x
+    call leaf
+    load x
+    call leaf
+    add
+    ret
+.end
+.func gen
+.local i
+    push 0
+    store i
+again:
+    load i
+    call mid
+    print
+    load i
+    push 1
+    add
+    store i
+    jmp again
+.end
+.func main
+    cocreate gen
+    gstore g
+    gload g
+    push nil
+    coresume
+    pop
+    push 0
+    ret
+.end
+.func more
+.local k
+    push 0
+    store k
+loop:
+    gload g
+    push nil
+    coresume
+    pop
+    load k
+    push 1
+    add
+    store k
+    load k
+    push 12
+    lt
+    jnz loop
+    push 0
+    ret
+.end
+)";
+
+struct TwoRuns {
+  std::string out, error;
+  int status = -1;
+};
+
+// main without a budget, then `more` under `config`'s budget.
+TwoRuns main_then_more(poolvm::Config config) {
+  TwoRuns t;
+  config.output = [&t](std::string_view s) { t.out.append(s); };
+  const uint64_t budget = config.max_steps;
+  config.max_steps = 0;
+  Vm vm(config);
+  REQUIRE(vm.load_source(kNestedYields, "t.pasm"));
+  RunResult first = vm.run_main();
+  REQUIRE_FALSE(first.error);
+  vm.set_step_budget(budget, false);
+  RunResult r = vm.call("more");
+  t.status = r.exit_status;
+  if (r.error) t.error = r.error->text();
+  return t;
+}
+}  // namespace
+
+TEST_CASE("a budget ends where the original's does when a coroutine yields from nested calls, across runs") {
+  static poolvm::Observer ignore_all;
+  poolvm::Config none;
+  TwoRuns whole = main_then_more(none);
+  CHECK(whole.error.empty());
+  CHECK(whole.out == "2\n4\n6\n8\n10\n12\n");
+  bool some_failed = false, some_finished = false;
+  for (uint64_t n = 1; n <= 420; n += (n < 300 ? 1 : 7)) {
+    CAPTURE(n);
+    poolvm::Config fused, traced;
+    fused.max_steps = traced.max_steps = n;
+    traced.observer = &ignore_all;
+    TwoRuns a = main_then_more(fused);
+    TwoRuns b = main_then_more(traced);
+    CHECK(a.out == b.out);
+    CHECK(a.error == b.error);
+    some_failed |= !a.error.empty();
+    some_finished |= a.error.empty();
+  }
+  CHECK(some_failed);
+  CHECK(some_finished);
+  // The same program sliced by a suspending budget, all in one run.
+  std::string one_run = kNestedYields;
+  one_run.replace(one_run.find(".func main"), 10, ".func first");
+  one_run += ".func main\n    call first\n    pop\n    call more\n    ret\n.end\n";
+  for (uint64_t n = 1; n <= 40; ++n) {
+    CAPTURE(n);
+    Outcome sliced = run_sliced(one_run, n);
+    CHECK(sliced.error.empty());
+    CHECK(sliced.out == whole.out);
+  }
+}
