@@ -245,10 +245,11 @@ void unwind_all(Machine& m, FrameHeader* frame, const Instr* at, OnFree&& on_fre
 
 // The runs of the module's code that the counting loop charges at once. A
 // run begins at a function's start, at a jump target and after any
-// instruction that transfers control (a branch, a path's end, a call, a
-// resume, a yield) but a forward conditional branch: control enters a run
-// only at its first instruction and goes on through it unless it stops for
-// good (an error) or takes one of those forward branches, which then gives
+// instruction that transfers control (a branch, a path's end, a resume, a
+// yield, a host call) but a forward conditional branch and a call: control
+// enters a run only at its first instruction (or, at a call's continuation,
+// by a return) and goes on through it unless it stops for good (an error)
+// or takes one of those forward branches, which then gives
 // back the steps of the run after it (`refund`; a conditional branch out of
 // a loop or an if rarely jumps, so most of the time the charge it saves is
 // the whole saving, and a taken one costs an add in place of a charge).
@@ -301,13 +302,14 @@ struct Runs {
 // charging copy (not a run's start), those steps are charged and not yet
 // taken. Wherever the count must be exact with frames still on a stack (a
 // stop of any kind, and a coroutine's yield, after which it may be resumed
-// by another run), this gives them back: it returns the steps and points
-// each such frame's return into the exact copy, so the continuation is
-// counted step by step when it runs (exact stepping goes back to charging
-// runs at the next run's start). `fr` is a stack's top frame.
+// by another run, and a budget ending inside a callee), this gives them
+// back: it returns the steps and points each such frame's return into the
+// re-charging copy, whose entry charges what is left of the run when
+// control comes back there. `fr` is a stack's top frame.
 [[maybe_unused, gnu::cold]] uint64_t give_back_chain(Machine& m, FrameHeader* fr) {
   const ThreadedInstr* const code = m.threaded_counted.data();
   const ThreadedInstr* const exact = m.threaded_exact.data();
+  const ThreadedInstr* const recharge = m.threaded_recharge.data();
   const size_t n = m.threaded_counted.size();
   std::less<const void*> before;
   uint64_t steps = 0;
@@ -317,8 +319,8 @@ struct Runs {
       const size_t i = static_cast<size_t>(r - code);
       if (m.run_leader[i]) continue;  // a run of its own: charged when it starts
       steps += r->rest;
-      fr->return_pc = exact + i;
-    } else if (!before(r, exact) && before(r, exact + n)) {
+      fr->return_pc = recharge + i;
+    } else if ((!before(r, recharge) && before(r, recharge + n)) || (!before(r, exact) && before(r, exact + n))) {
       // Given back already, or made by exact stepping, which only runs
       // once everything below was given back: so was every frame below.
       // A pause walks only the frames made since the last one.
@@ -369,9 +371,15 @@ static Machine::Outcome execute_loop(Machine& m, FrameHeader* frame, Value* sp, 
             POOLVM_OPCODES(POOLVM_X)
 #undef POOLVM_X
         };
+        static void* const kRecharges[] = {
+#define POOLVM_X(name, ...) &&recharge_##name,
+            POOLVM_OPCODES(POOLVM_X)
+#undef POOLVM_X
+        };
         const Runs runs = straight_line_runs(m.module);
         m.threaded_counted.resize(n);
         m.threaded_exact.resize(n);
+        m.threaded_recharge.resize(n);
         for (size_t i = 0; i < n; ++i) {
           Op op = m.fast_code[i].op;
           // A superinstruction reaching into the next run would skip that
@@ -385,6 +393,8 @@ static Machine::Outcome execute_loop(Machine& m, FrameHeader* frame, Value* sp, 
                                                 runs.refund[i + static_cast<size_t>(std::max(fused_length(op), 1)) - 1], runs.rest[i]};
           // fast_code's operands: its branches are relative, as the handlers
           // expect. Nothing was charged ahead here, so nothing is refunded.
+          m.threaded_recharge[i] = m.threaded_counted[i];
+          m.threaded_recharge[i].handler = kRecharges[o];
           m.threaded_exact[i] = ThreadedInstr{&&exact_step, threaded_operand(m.module.code[i].op, m.fast_code[i].a), m.module.code[i].op, 0, runs.rest[i]};
         }
         m.run_leader = runs.leader;
@@ -402,6 +412,7 @@ static Machine::Outcome execute_loop(Machine& m, FrameHeader* frame, Value* sp, 
   // Budgeted runs charge steps per straight-line run (see straight_line_runs).
   constexpr bool kRuns = kMode == kCounted && std::is_same_v<Code, ThreadedInstr>;
   [[maybe_unused]] const Code* const exact = kRuns ? reinterpret_cast<const Code*>(m.threaded_exact.data()) : nullptr;
+  [[maybe_unused]] const Code* const recharge = kRuns ? reinterpret_cast<const Code*>(m.threaded_recharge.data()) : nullptr;
   const Function* const funcs = m.module.functions.data();
   const Value* const constants = m.constants.data();
   const ConstDivisor* const divisors = m.divisors.data();
@@ -548,6 +559,8 @@ static Machine::Outcome execute_loop(Machine& m, FrameHeader* frame, Value* sp, 
 // has no room for all of it, the run is stepped exactly. A superinstruction
 // falls back to op_X; dispatch enters at entry_X.
 #define CASE(name)                                                     \
+  recharge_##name: __attribute__((unused));                            \
+  if constexpr (kRuns) pc = code + (pc - recharge);                    \
   charge_##name: __attribute__((unused));                              \
   if constexpr (kRuns) {                                               \
     if (charge_borrows(left, pc->rest)) [[unlikely]] {                 \
@@ -1668,9 +1681,11 @@ exact_step:
       goto interrupted_uncharged;
     }
     --left;
-    // A run's last instruction may jump, call or yield, storing where it is:
-    // it runs from the charging code (not fused there), so every address
-    // kept in a frame or coroutine points into that code.
+    // A run's last instruction may jump, resume or yield, storing where it
+    // is as an index into the charging code: it runs from there (not fused
+    // there). With `left` above 0 the check above has already sent it there;
+    // this keeps it so. A call in the middle of a run, stepped here, stores
+    // a return into this copy, which is what give_back_chain expects.
     if (pc->rest == 1) pc = code + i;
     goto* kLabels[static_cast<uint8_t>(pc->op)];
   }
@@ -1806,6 +1821,8 @@ uint32_t Machine::code_index(const void* pc) const {
     return static_cast<uint32_t>(static_cast<const ThreadedInstr*>(pc) - threaded_counted.data());
   if (!threaded_exact.empty() && within(threaded_exact))
     return static_cast<uint32_t>(static_cast<const ThreadedInstr*>(pc) - threaded_exact.data());
+  if (!threaded_recharge.empty() && within(threaded_recharge))
+    return static_cast<uint32_t>(static_cast<const ThreadedInstr*>(pc) - threaded_recharge.data());
   if (within(fast_code)) return static_cast<uint32_t>(static_cast<const Instr*>(pc) - fast_code.data());
   return static_cast<uint32_t>(static_cast<const Instr*>(pc) - module.code.data());
 }
@@ -1832,10 +1849,10 @@ template <int kMode>
 const void* code_address(const Machine& m, uint32_t index) {
   using Code = CodeOf<kMode>;
   // A frame made for the counting loop by a rebase or a restore returns
-  // into the exact copy: nothing was charged ahead for its continuation
-  // (give_back_continuations).
+  // into the re-charging copy: nothing was charged ahead for its
+  // continuation (give_back_continuations).
   if constexpr (std::is_same_v<Code, ThreadedInstr>)
-    return (kMode == kFast ? m.threaded.data() : m.threaded_exact.data()) + index;
+    return (kMode == kFast ? m.threaded.data() : m.threaded_recharge.data()) + index;
   else return (kMode == kFast ? m.fast_code.data() : m.module.code.data()) + index;
 }
 

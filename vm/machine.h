@@ -128,6 +128,10 @@ struct Machine {
   // The counting loop's exact stepping, for the run the budget ends in: the
   // unfused code, every instruction through a handler that counts one step.
   std::vector<ThreadedInstr> threaded_exact;
+  // Where a frame whose continuation's charge was given back returns (see
+  // give_back_continuations): each entry charges what is left of its run,
+  // then runs the charging copy's instruction.
+  std::vector<ThreadedInstr> threaded_recharge;
   std::vector<uint8_t> run_leader;  // 1 where a run begins, for exact stepping
   std::vector<ConstDivisor> divisors;  // per constant, for ModK (vm/divisor.h)
   std::unique_ptr<PoolSet> pools;
