@@ -1669,7 +1669,11 @@ exact_step:
     // What is left of this run has room after all: back to charging runs,
     // as a resume mid-run does. Control came back to a run's start, after a
     // return say, or into the middle of one, to a continuation whose charge
-    // was given back.
+    // was given back. A run's last instruction (rest 1) always goes back
+    // here, as `left` is above 0 past this point: it may jump, resume or
+    // yield, storing where it is as an index into the charging code, so it
+    // runs from there. A call in the middle of a run, stepped below, stores
+    // a return into this copy, which is what give_back_chain expects.
     if (pc->rest <= left) {
       pc = code + i;
       left -= pc->rest;
@@ -1681,12 +1685,6 @@ exact_step:
       goto interrupted_uncharged;
     }
     --left;
-    // A run's last instruction may jump, resume or yield, storing where it
-    // is as an index into the charging code: it runs from there (not fused
-    // there). With `left` above 0 the check above has already sent it there;
-    // this keeps it so. A call in the middle of a run, stepped here, stores
-    // a return into this copy, which is what give_back_chain expects.
-    if (pc->rest == 1) pc = code + i;
     goto* kLabels[static_cast<uint8_t>(pc->op)];
   }
 exact_limit:
